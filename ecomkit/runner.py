@@ -1,0 +1,247 @@
+"""Run chapter notebooks with papermill and export code-free HTML reports with nbconvert.
+
+The runner contract (DESIGN.md): ``run_chapter`` writes ``OUT/<chapter>.ipynb``,
+``OUT/<chapter>.html`` and ``OUT/results.json``; it refuses unknown parameters before anything runs
+and raises :class:`ChapterFailed` naming the failing cell when the notebook fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecomkit import __version__
+from ecomkit.course import RESULTS_FILE
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+CHAPTERS: dict[str, tuple[str, str]] = {
+    "start": ("00_getting_started.ipynb", "Getting started: the shop and its core indicators"),
+    "profiling": ("01_user_profiling.ipynb", "User profiling and segmentation"),
+    "pricing": ("02_pricing.ipynb", "Pricing and promotion pricing"),
+    "clv": ("03_clv_bgnbd.ipynb", "Customer lifetime value with BG/NBD"),
+    "uplift": ("04_promotion_uplift.ipynb", "Promotion uplift"),
+    "logistics": ("05_logistics_cost.ipynb", "Logistics cost"),
+}
+
+
+def _preflight_orders(data: str, columns: dict, cleaning: dict) -> None:
+    from ecomkit.data import load_shop
+
+    load_shop(data, columns=columns or None, **(cleaning or {}))
+
+
+# Chapters whose DATA is an orders file (or a shop folder) are validated in this process before a
+# kernel starts, so a bad file fails in a second with one DataError line. Chapters that read other
+# tables register their own loader here.
+PREFLIGHT = {"start": _preflight_orders, "profiling": _preflight_orders, "clv": _preflight_orders}
+
+
+class RunnerError(ValueError):
+    """A problem with how a chapter was asked to run (bad key, unknown parameter, missing file)."""
+
+
+class ChapterFailed(RuntimeError):
+    """A notebook cell raised; the message names the cell and the error's first line."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    chapter: str
+    notebook: Path
+    html: Path
+    results_path: Path
+    results: dict
+
+
+def resolve_chapter(chapter: str) -> tuple[str, Path]:
+    """Turn a chapter key or a notebook path into ``(name, notebook_path)``."""
+    if chapter in CHAPTERS:
+        return chapter, NOTEBOOK_DIR / CHAPTERS[chapter][0]
+    path = Path(chapter)
+    if path.suffix == ".ipynb":
+        if not path.exists():
+            raise RunnerError(f"notebook not found: {path}")
+        return path.stem, path.resolve()
+    keys = ", ".join(CHAPTERS)
+    raise RunnerError(f"unknown chapter {chapter!r}: use one of {keys} or a path to a .ipynb file")
+
+
+def notebook_parameters(notebook: Path) -> dict[str, dict]:
+    """The names, defaults (as source text) and inferred types of a notebook's parameters cell."""
+    import papermill as pm
+
+    return dict(pm.inspect_notebook(str(notebook)))
+
+
+def parse_value(raw: str, inferred_type: str | None):
+    """Parse a ``-p NAME VALUE`` string: kept as text for str parameters, else a Python literal."""
+    if inferred_type == "str":
+        return raw
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            return parse(raw)
+        except (ValueError, SyntaxError, TypeError):
+            continue
+    return raw
+
+
+def parse_column_map(text: str | None) -> dict[str, str]:
+    """Parse ``--map "their_a=customer_id,their_b=order_ts"`` into ``{"their_a": "customer_id", ...}``."""
+    if not text:
+        return {}
+    mapping = {}
+    for pair in text.split(","):
+        if not pair.strip():
+            continue
+        if "=" not in pair:
+            raise RunnerError(f"--map entry {pair.strip()!r} is not of the form their_name=ecomkit_name")
+        source, target = (part.strip() for part in pair.split("=", 1))
+        if not source or not target:
+            raise RunnerError(f"--map entry {pair.strip()!r} has an empty side")
+        mapping[source] = target
+    return mapping
+
+
+def build_parameters(notebook: Path, data: str | None, columns: dict[str, str] | None,
+                     params: list[tuple[str, str]] | None, out_dir: Path) -> dict:
+    """Assemble papermill parameters; unknown names are an error before anything runs."""
+    declared = notebook_parameters(notebook)
+    given: dict = {}
+    for name, raw in params or []:
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "(none)"
+            raise RunnerError(f"unknown parameter {name!r} for {notebook.name}; its parameters are: {known}")
+        given[name] = parse_value(raw, declared[name].get("inferred_type_name"))
+    if data is not None:
+        data_path = Path(data)
+        if data != "demo" and not data_path.exists():
+            raise RunnerError(f"data file not found: {data}")
+        given["DATA"] = data if data == "demo" else str(data_path.resolve())
+    if columns:
+        given["COLUMNS"] = columns
+    given["OUTPUT_DIR"] = str(out_dir.resolve())
+    missing = [name for name in ("DATA", "OUTPUT_DIR") if name in given and name not in declared]
+    if missing:
+        raise RunnerError(f"{notebook.name} has no parameter(s) {', '.join(missing)} in its parameters cell")
+    return given
+
+
+def export_html(notebook: Path, html_path: Path, no_code: bool) -> None:
+    """Write an HTML report of an executed notebook; ``no_code`` hides every input cell."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    if no_code:
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _failure_message(name: str, executed: Path, exc) -> str:
+    evalue = (getattr(exc, "evalue", "") or "").strip().splitlines()
+    first = evalue[0] if evalue else ""
+    ename = getattr(exc, "ename", type(exc).__name__)
+    cell = getattr(exc, "exec_count", None)
+    where = f"cell [{cell}]" if cell is not None else f"cell #{getattr(exc, 'cell_index', '?')}"
+    return f"{name} failed in {where}: {ename}: {first} (executed notebook: {executed})"
+
+
+def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] | None = None,
+                params: list[tuple[str, str]] | None = None, out: str | Path = "reports",
+                no_code: bool = False, progress: bool = True) -> RunResult:
+    """Execute one chapter notebook and write its executed copy, HTML report and results.json."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    name, notebook = resolve_chapter(chapter)
+    if not notebook.exists():
+        raise RunnerError(f"chapter {chapter!r} has no notebook yet ({notebook})")
+    out_dir = Path(out)
+    parameters = build_parameters(notebook, data, columns, params, out_dir)
+    if name in PREFLIGHT and parameters.get("DATA", "demo") != "demo":
+        PREFLIGHT[name](parameters["DATA"], parameters.get("COLUMNS", {}), parameters.get("CLEANING", {}))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / f"{name}.ipynb"
+    (out_dir / RESULTS_FILE).unlink(missing_ok=True)
+    started = time.perf_counter()
+    try:
+        pm.execute_notebook(str(notebook), str(executed), parameters=parameters, cwd=str(notebook.parent),
+                            progress_bar=progress, kernel_name="python3")
+    except PapermillExecutionError as exc:
+        raise ChapterFailed(_failure_message(name, executed, exc)) from None
+    elapsed = time.perf_counter() - started
+    html_path = out_dir / f"{name}.html"
+    export_html(executed, html_path, no_code=no_code)
+    results = _complete_results(out_dir / RESULTS_FILE, name, notebook, parameters, elapsed)
+    return RunResult(name, executed, html_path, out_dir / RESULTS_FILE, results)
+
+
+def _complete_results(path: Path, name: str, notebook: Path, parameters: dict, elapsed: float) -> dict:
+    if path.exists():
+        results = json.loads(path.read_text(encoding="utf-8"))
+    else:  # the notebook never called course.start_run: still leave a well-formed file
+        results = {"chapter": name, "data": parameters.get("DATA", "demo"), "results": {},
+                   "ledger": None, "truth_check": None}
+    results.update({
+        "notebook": str(notebook.relative_to(notebook.parent.parent)) if notebook.parent == NOTEBOOK_DIR else str(notebook),
+        "parameters": {**results.get("parameters", {}), **parameters},
+        "ecomkit_version": __version__,
+        "elapsed_s": round(elapsed, 2),
+    })
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    return results
+
+
+def run_course(out: str | Path = "reports", progress: bool = True, chapters: list[str] | None = None) -> Path:
+    """Run every chapter that has a notebook on the demo shop and write ``out/index.html``."""
+    from tqdm.auto import tqdm
+
+    out_dir = Path(out)
+    keys = [k for k in (chapters or CHAPTERS) if (NOTEBOOK_DIR / CHAPTERS[k][0]).exists()]
+    runs: list[RunResult] = []
+    bar = tqdm(keys, desc="course", unit="chapter", disable=not progress)
+    for key in bar:
+        bar.set_postfix_str(key)
+        runs.append(run_chapter(key, out=out_dir / key, no_code=True, progress=False))
+    index = out_dir / "index.html"
+    index.write_text(render_index(runs, out_dir), encoding="utf-8")
+    return index
+
+
+def _headline(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, (int, str, bool)) or value is None:
+        return html.escape(str(value))
+    return html.escape(json.dumps(value, ensure_ascii=False)[:80])
+
+
+def render_index(runs: list[RunResult], out_dir: Path) -> str:
+    """An HTML page linking each chapter report with its scalar headline numbers."""
+    sections = []
+    for run in runs:
+        title = CHAPTERS.get(run.chapter, (None, run.chapter))[1]
+        link = run.html.relative_to(out_dir).as_posix()
+        scalars = {k: v for k, v in run.results.get("results", {}).items() if not isinstance(v, (dict, list))}
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{_headline(v)}</td></tr>" for k, v in scalars.items())
+        truth = run.results.get("truth_check") or {}
+        verdict = ""
+        if truth:
+            passed = truth.get("all_passed")
+            verdict = f"<p>Ground-truth check: {'passed' if passed else 'FAILED' if passed is False else 'n/a'}</p>"
+        sections.append(f"<section><h2><a href='{link}'>{html.escape(title)}</a></h2>{verdict}"
+                        f"<table><tr><th>result</th><th>value</th></tr>{rows}</table>"
+                        f"<p class='meta'>{run.results.get('elapsed_s')} s</p></section>")
+    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border-bottom:1px solid #ddd;padding:.2em .8em;text-align:left}.meta{color:#777}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>ecomkit course reports</title>"
+            f"<style>{style}</style></head><body><h1>ecomkit course reports</h1>"
+            f"<p>ecomkit {__version__}; every chapter run on the bundled demo shop.</p>{''.join(sections)}</body></html>")
