@@ -218,7 +218,7 @@ def run_course(out: str | Path = "reports", progress: bool = True, chapters: lis
 
 def _headline(value) -> str:
     if isinstance(value, float):
-        return f"{value:,.4g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     if isinstance(value, (int, str, bool)) or value is None:
         return html.escape(str(value))
     return html.escape(json.dumps(value, ensure_ascii=False)[:80])

@@ -1,0 +1,101 @@
+"""The runner contract: parameters, failures, HTML without code, results.json, the CLI's errors."""
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from ecomkit import runner
+
+
+def _notebook(path, body: str, parameters: str = 'DATA = "demo"\nCOLUMNS = {}\nOUTPUT_DIR = None\nHORIZON = 52'):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# tiny"), params, nbformat.v4.new_code_cell(body)]
+    nbformat.write(nb, str(path))
+    return path
+
+
+RECORDING = (
+    "from ecomkit import course\n"
+    "course.start_run('tiny', OUTPUT_DIR, data=DATA, parameters={'HORIZON': HORIZON})\n"
+    "course.record('horizon_doubled', HORIZON * 2)\n"
+    "print('visible output')"
+)
+
+
+def test_column_map_parses_pairs_and_rejects_malformed_entries():
+    assert runner.parse_column_map("buyer=customer_id, paid = net_amount") == {"buyer": "customer_id", "paid": "net_amount"}
+    with pytest.raises(runner.RunnerError, match="their_name=ecomkit_name"):
+        runner.parse_column_map("buyer")
+
+
+def test_parameter_values_are_parsed_by_the_declared_type():
+    assert runner.parse_value("52", "int") == 52
+    assert runner.parse_value("0.3", "float") == 0.3
+    assert runner.parse_value('{"a": 1}', "dict") == {"a": 1}
+    assert runner.parse_value("2024-01-01", "str") == "2024-01-01"
+    assert runner.parse_value("None", "None") is None
+
+
+def test_unknown_parameter_is_refused_before_anything_runs(tmp_path):
+    nb = _notebook(tmp_path / "tiny.ipynb", "raise SystemExit('must not run')")
+    with pytest.raises(runner.RunnerError, match="unknown parameter 'HORIZN'.*HORIZON"):
+        runner.run_chapter(str(nb), params=[("HORIZN", "3")], out=tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_writes_notebook_html_without_code_and_results(tmp_path):
+    nb = _notebook(tmp_path / "tiny.ipynb", RECORDING)
+    result = runner.run_chapter(str(nb), params=[("HORIZON", "26")], out=tmp_path / "out", no_code=True, progress=False)
+    saved = json.loads(result.results_path.read_text())
+    assert saved["results"] == {"horizon_doubled": 52}
+    assert saved["parameters"]["HORIZON"] == 26
+    assert saved["elapsed_s"] > 0 and saved["ecomkit_version"]
+    assert set(saved) >= {"chapter", "notebook", "data", "parameters", "results", "ledger", "truth_check"}
+    page = result.html.read_text()
+    assert "visible output" in page
+    assert "course.record" not in page  # the code is hidden
+
+
+def test_a_failing_cell_is_named_with_the_errors_first_line(tmp_path):
+    nb = _notebook(tmp_path / "tiny.ipynb", "raise ValueError('column net_amount: 3 negative values\\nmore detail')")
+    with pytest.raises(runner.ChapterFailed) as failure:
+        runner.run_chapter(str(nb), out=tmp_path / "out", progress=False)
+    message = str(failure.value)
+    assert "cell" in message and "ValueError: column net_amount: 3 negative values" in message
+    assert "more detail" not in message
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "ecomkit.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_prints_one_error_line_and_exits_non_zero(tmp_path):
+    done = _cli("run", "no_such_chapter")
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0 and "unknown chapter" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_refuses_a_missing_data_file(tmp_path):
+    nb = _notebook(tmp_path / "tiny.ipynb", RECORDING)
+    done = _cli("run", str(nb), "--data", str(tmp_path / "missing.csv"), "--quiet")
+    assert done.returncode == 1 and "data file not found" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_index_page_links_reports_and_shows_scalar_headlines(tmp_path):
+    html_path = tmp_path / "start" / "start.html"
+    html_path.parent.mkdir()
+    html_path.write_text("<html></html>")
+    run = runner.RunResult("start", tmp_path / "start" / "start.ipynb", html_path, tmp_path / "start" / "results.json",
+                           {"results": {"gmv_cny": 1234567.0, "table": [1, 2]}, "truth_check": {"all_passed": True},
+                            "elapsed_s": 3.2})
+    page = runner.render_index([run], tmp_path)
+    assert "href='start/start.html'" in page and "gmv_cny" in page and "1,234,567" in page
+    assert "table" not in page.split("<table>")[1].split("</table>")[0].replace("<table", "")
+    assert "passed" in page
