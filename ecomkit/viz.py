@@ -18,8 +18,8 @@ def _yuan(value: float, _pos=None) -> str:
     magnitude = abs(value)
     if magnitude >= 1e6:
         return f"CNY {value / 1e6:,.1f}M"
-    if magnitude >= 1e4:
-        return f"CNY {value / 1e3:,.0f}k"
+    if magnitude >= 1e3:
+        return f"CNY {value / 1e3:,.3g}k"
     return f"CNY {value:,.0f}"
 
 

@@ -1,0 +1,192 @@
+"""Ground truth of a simulated shop, and what the BG/NBD truth implies for future behaviour.
+
+:class:`ShopTruth` holds the parameters that generated the tables (``params``, JSON-able) and the
+per-customer latent values (``customers``). The two model-implied quantities the chapters compare
+their estimates with are plain functions of the per-customer truth:
+
+- :func:`expected_future_purchases` -- expected number of orders in the next ``h`` weeks after the
+  observation end;
+- :func:`expected_next_period_retention` -- per acquisition cohort, the probability that a
+  customer orders again in the calendar period after the one of their first order (次月留存).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ShopTruth",
+    "TRUTH_JSON",
+    "CUSTOMER_TRUTH_CSV",
+    "expected_future_purchases",
+    "expected_next_period_retention",
+]
+
+TRUTH_JSON = "truth.json"
+CUSTOMER_TRUTH_CSV = "customer_truth.csv"
+_WEEK = pd.Timedelta(days=7)
+
+_TRUTH_DTYPES = {
+    "customer_id": "int64",
+    "purchase_rate_per_week": "float64",
+    "dropout_prob": "float64",
+    "mean_spend_cny": "float64",
+    "alive_at_end": "bool",
+    "n_repeat_purchases": "int64",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class ShopTruth:
+    """What generated a simulated shop.
+
+    Attributes
+    ----------
+    params : dict
+        JSON-able: seed, n_customers, start, end, observation_end, time_unit ("week"),
+        bgnbd {r, alpha, a, b}, gamma_gamma {p, q, gamma}, spend_unit ("CNY"), the acquisition,
+        channel, category, status, discount, shipping and funnel rules, and ``description``
+        (one sentence per parameter group saying what it means).
+    customers : DataFrame
+        One row per customer: customer_id, purchase_rate_per_week (lambda, repeat orders per
+        week while alive), dropout_prob (p, chance to drop out right after each repeat order),
+        mean_spend_cny (p_gg / nu, expected net_amount per order, CNY), alive_at_end (bool, at
+        the observation end), n_repeat_purchases (non-cancelled orders after the first one,
+        inside the window).
+
+    Example
+    -------
+    >>> shop = simulate_shop(2_000, seed=1)            # doctest: +SKIP
+    >>> shop.truth.params["bgnbd"]["r"]                 # doctest: +SKIP
+    0.55
+    """
+
+    params: dict
+    customers: pd.DataFrame
+
+    def to_json(self, path: str | Path) -> Path:
+        """Write ``params`` to ``path`` (indent 2) and ``customers`` to ``customer_truth.csv``
+        beside it. ``path`` may also be a directory, then ``truth.json`` is written inside.
+
+        Returns the path of the JSON file.
+        """
+        path = Path(path)
+        if path.is_dir() or path.suffix == "":
+            path.mkdir(parents=True, exist_ok=True)
+            path = path / TRUTH_JSON
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(self.params, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        self.customers.to_csv(path.parent / CUSTOMER_TRUTH_CSV, index=False, encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_files(cls, directory: str | Path) -> "ShopTruth":
+        """Read ``truth.json`` and ``customer_truth.csv`` from ``directory``."""
+        directory = Path(directory)
+        with open(directory / TRUTH_JSON, encoding="utf-8") as fh:
+            params = json.load(fh)
+        customers = pd.read_csv(directory / CUSTOMER_TRUTH_CSV, dtype=_TRUTH_DTYPES)
+        return cls(params=params, customers=customers)
+
+
+def expected_future_purchases(truth_customers: pd.DataFrame, horizon_weeks: float) -> pd.Series:
+    """Expected number of orders each customer places in the ``horizon_weeks`` after the end.
+
+    Derivation (BG/NBD, given the true lambda and p and whether the customer is alive): while
+    alive, purchases arrive at Poisson rate lambda per week, so in ``h`` weeks there are
+    N ~ Poisson(lambda h) purchase opportunities. The k-th one happens only if the customer
+    survived the k-1 dropout coin flips before it, probability (1-p)^(k-1). Hence::
+
+        E[purchases] = E[ sum_{k=1..N} (1-p)^(k-1) ] = E[(1 - (1-p)^N) / p]
+                     = (1 - E[(1-p)^N]) / p = (1 - exp(-lambda p h)) / p
+
+    using the Poisson generating function E[z^N] = exp(lambda h (z-1)) at z = 1-p. A customer
+    who already dropped out buys nothing, so the result is ``alive * (1 - exp(-lambda p h)) / p``
+    (lambda h when p -> 0).
+
+    Parameters
+    ----------
+    truth_customers : DataFrame with purchase_rate_per_week, dropout_prob, alive_at_end
+        (``ShopTruth.customers``).
+    horizon_weeks : float, the horizon in weeks.
+
+    Returns
+    -------
+    Series aligned with ``truth_customers`` (index kept), expected orders.
+
+    Example
+    -------
+    >>> expected_future_purchases(shop.truth.customers, 52).sum()     # doctest: +SKIP
+    """
+    lam = truth_customers["purchase_rate_per_week"].to_numpy(dtype=float)
+    p = truth_customers["dropout_prob"].to_numpy(dtype=float)
+    alive = truth_customers["alive_at_end"].to_numpy(dtype=bool)
+    h = float(horizon_weeks)
+    rate = lam * h
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(p > 1e-12, -np.expm1(-rate * p) / np.maximum(p, 1e-300), rate)
+    return pd.Series(np.where(alive, value, 0.0), index=truth_customers.index,
+                     name="expected_future_purchases")
+
+
+def expected_next_period_retention(customers: pd.DataFrame, truth_customers: pd.DataFrame,
+                                   period: str = "M",
+                                   observation_end: str | pd.Timestamp | None = None
+                                   ) -> pd.DataFrame:
+    """Model-implied next-period retention (次月留存) of each acquisition cohort.
+
+    A customer acquired at time 0 (their first order) is retained if they order at least once
+    in the calendar period after their cohort period, i.e. in [u, v) weeks after the first order.
+    Alive at u has probability E[(1-p)^N(u)] = exp(-lambda p u) (no dropout at time 0, a coin flip
+    after each repeat order); given alive, the next order arrives in [u, v) with probability
+    1 - exp(-lambda (v - u)) (Poisson rate lambda, memoryless; dropping out only happens after an
+    order, so this first order counts). Per customer::
+
+        P(retained) = exp(-lambda p u) * (1 - exp(-lambda (v - u)))
+
+    and the cohort value is the mean over its customers.
+
+    Parameters
+    ----------
+    customers : DataFrame with customer_id and first_order_ts (``Shop.customers``).
+    truth_customers : DataFrame with customer_id, purchase_rate_per_week, dropout_prob.
+    period : pandas period alias, "M" (calendar month, default), "W" or "Q".
+    observation_end : optional; cohorts whose next period ends after it are dropped (their
+        retention cannot be measured yet).
+
+    Returns
+    -------
+    DataFrame with columns cohort (pandas Period of the first order), n_customers,
+    expected_retention (probability, 0-1), sorted by cohort.
+
+    Example
+    -------
+    >>> expected_next_period_retention(shop.customers, shop.truth.customers)   # doctest: +SKIP
+    """
+    merged = customers[["customer_id", "first_order_ts"]].merge(
+        truth_customers[["customer_id", "purchase_rate_per_week", "dropout_prob"]],
+        on="customer_id", how="inner", validate="one_to_one")
+    first = pd.to_datetime(merged["first_order_ts"])
+    cohort = first.dt.to_period(period)
+    next_start = (cohort + 1).dt.start_time
+    next_end = (cohort + 2).dt.start_time            # exclusive end of the next period
+    u = ((next_start - first) / _WEEK).to_numpy(dtype=float)
+    v = ((next_end - first) / _WEEK).to_numpy(dtype=float)
+    lam = merged["purchase_rate_per_week"].to_numpy(dtype=float)
+    p = merged["dropout_prob"].to_numpy(dtype=float)
+    prob = np.exp(-lam * p * u) * -np.expm1(-lam * (v - u))
+    frame = pd.DataFrame({"cohort": cohort, "prob": prob, "next_end": next_end})
+    if observation_end is not None:
+        # the observation end is inclusive to the second; the next period must fit before it
+        limit = pd.Timestamp(observation_end) + pd.Timedelta(seconds=1)
+        frame = frame[frame["next_end"] <= limit]
+    out = (frame.groupby("cohort", sort=True, observed=True)["prob"]
+           .agg(n_customers="size", expected_retention="mean").reset_index())
+    out["n_customers"] = out["n_customers"].astype("int64")
+    return out

@@ -1,0 +1,83 @@
+"""Chapter 00 end to end: a papermill run on a fresh small shop, and the analyst's CLI path."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from ecomkit import runner
+from ecomkit.simulate import simulate_shop
+
+
+@pytest.fixture(scope="module")
+def small_shop():
+    return simulate_shop(n_customers=3_000, seed=11)
+
+
+def _write_shop_folder(shop, folder):
+    folder.mkdir()
+    shop.orders.to_csv(folder / "orders.csv", index=False)
+    shop.customers.to_csv(folder / "customers.csv", index=False)
+    shop.funnel_daily.to_csv(folder / "funnel_daily.csv", index=False)
+    return folder
+
+
+def test_chapter00_runs_with_non_default_parameters_on_a_fresh_shop(small_shop, tmp_path):
+    folder = _write_shop_folder(small_shop, tmp_path / "shop")
+    result = runner.run_chapter("start", data=str(folder), out=tmp_path / "out", progress=False,
+                                params=[("START", "2024-01-01"), ("TREND_FREQ", "W"), ("RETENTION_CLAIM", "0.3")])
+    saved = result.results
+    assert saved["parameters"]["START"] == "2024-01-01" and saved["parameters"]["RETENTION_CLAIM"] == 0.3
+    in_window = small_shop.orders[(small_shop.orders["order_ts"] >= "2024-01-01")
+                                  & (small_shop.orders["status"] != "cancelled")]
+    assert saved["results"]["orders"] == len(in_window)
+    assert saved["results"]["gmv_cny"] == pytest.approx(in_window["net_amount"].sum())
+    assert saved["ledger"]["dropped"]["before_start"] > 0
+    assert "conversion_by_channel" in saved["results"]   # the folder has a funnel table
+    assert saved["truth_check"] is None                  # no truth.json in the folder
+
+
+def test_analyst_runs_chapter00_on_a_renamed_csv_and_gets_a_code_free_report(small_shop, tmp_path):
+    renamed = small_shop.orders.rename(columns={"order_id": "订单号", "customer_id": "buyer", "order_ts": "paid_at",
+                                                "net_amount": "实付金额"})
+    renamed.to_csv(tmp_path / "orders.csv", index=False, encoding="gb18030")
+    done = subprocess.run([sys.executable, "-m", "ecomkit.cli", "run", "start", "--data", str(tmp_path / "orders.csv"),
+                           "--map", "订单号=order_id,buyer=customer_id,paid_at=order_ts,实付金额=net_amount",
+                           "--out", str(tmp_path / "report"), "--no-code", "--quiet"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    saved = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert {"gmv_cny", "orders", "aov_cny", "repeat_purchase_rate", "median_next_month_retention"} <= set(saved["results"])
+    assert saved["truth_check"] is None
+    page = (tmp_path / "report" / "start.html").read_text()
+    assert "load_shop(" not in page and "course.record" not in page     # code cells hidden
+    assert "no funnel table" in page                                     # the funnel section skipped itself
+
+
+BAD_INPUTS = {
+    "missing_file": (None, "not found"),
+    "unsupported.xlsx": ("order_id,customer_id\n1,2\n", "unsupported"),
+    "empty.csv": ("", "empty"),
+    "no_amount.csv": ("order_id,customer_id,order_ts\n1,2,2024-01-01\n", "net_amount"),
+    "bad_dates.csv": ("order_id,customer_id,order_ts,net_amount\n1,2,2024-13-45,10\n2,3,yesterday,5\n", "order_ts"),
+    "negative.csv": ("order_id,customer_id,order_ts,net_amount\n1,2,2024-01-01,-10\n2,3,2024-01-02,5\n", "net_amount"),
+    "null_ids.csv": ("order_id,customer_id,order_ts,net_amount\n1,,2024-01-01,10\n2,3,2024-01-02,5\n", "customer_id"),
+    "dup_ids.csv": ("order_id,customer_id,order_ts,net_amount\n1,2,2024-01-01,10\n1,3,2024-01-02,5\n", "order_id"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_cli_reports_each_bad_input_in_one_line_without_traceback(name, tmp_path):
+    content, expected = BAD_INPUTS[name]
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "ecomkit.cli", "run", "start", "--data", str(path),
+                           "--out", str(tmp_path / "out"), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("ecomkit: error:") and expected in lines[0].lower() or expected in lines[0]
+    assert "Traceback" not in done.stderr
