@@ -29,16 +29,28 @@ CHAPTERS: dict[str, tuple[str, str]] = {
 }
 
 
-def _preflight_orders(data: str, columns: dict, cleaning: dict) -> None:
-    from ecomkit.data import load_shop
+# Chapters are validated in this process before a kernel starts, so a bad file fails in a second
+# with one DataError line. Each entry names the loader the chapter's notebook uses for DATA; it is
+# called as loader(data, columns=..., **cleaning) and its result is discarded.
+PREFLIGHT = {
+    "start": "ecomkit.data:load_shop",
+    "profiling": "ecomkit.data:load_shop",
+    "clv": "ecomkit.data:load_shop",
+    "pricing": "ecomkit.pricing:load_panel",
+    "uplift": "ecomkit.uplift:load_campaign",
+    "logistics": "ecomkit.logistics:load_shipments",
+}
 
-    load_shop(data, columns=columns or None, **(cleaning or {}))
 
+def preflight(chapter: str, data: str, columns: dict | None, cleaning: dict | None) -> None:
+    """Load ``data`` with the chapter's own loader; a bad file raises its DataError here."""
+    import importlib
 
-# Chapters whose DATA is an orders file (or a shop folder) are validated in this process before a
-# kernel starts, so a bad file fails in a second with one DataError line. Chapters that read other
-# tables register their own loader here.
-PREFLIGHT = {"start": _preflight_orders, "profiling": _preflight_orders, "clv": _preflight_orders}
+    if chapter not in PREFLIGHT or data == "demo":
+        return
+    module, function = PREFLIGHT[chapter].split(":")
+    loader = getattr(importlib.import_module(module), function)
+    loader(data, columns=columns or None, **(cleaning or {}))
 
 
 class RunnerError(ValueError):
@@ -166,8 +178,7 @@ def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] |
         raise RunnerError(f"chapter {chapter!r} has no notebook yet ({notebook})")
     out_dir = Path(out)
     parameters = build_parameters(notebook, data, columns, params, out_dir)
-    if name in PREFLIGHT and parameters.get("DATA", "demo") != "demo":
-        PREFLIGHT[name](parameters["DATA"], parameters.get("COLUMNS", {}), parameters.get("CLEANING", {}))
+    preflight(name, parameters.get("DATA", "demo"), parameters.get("COLUMNS"), parameters.get("CLEANING"))
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{name}.ipynb"
     (out_dir / RESULTS_FILE).unlink(missing_ok=True)
