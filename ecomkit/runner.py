@@ -185,7 +185,9 @@ def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] |
     started = time.perf_counter()
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=parameters, cwd=str(notebook.parent),
-                            progress_bar=progress, kernel_name="python3")
+                            progress_bar=progress, kernel_name="python3",
+                            # the kernel's own start-up warnings are not the analyst's concern
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except PapermillExecutionError as exc:
         raise ChapterFailed(_failure_message(name, executed, exc)) from None
     elapsed = time.perf_counter() - started
