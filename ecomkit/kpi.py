@@ -139,6 +139,8 @@ def cohort_retention(orders: pd.DataFrame, period: str = "M") -> pd.DataFrame:
     A customer's cohort is the period of their first order; they count as retained in period k
     if they order at least once in cohort + k. Column 0 is 1.0 by construction; cells after the
     last observed period are NaN (not zero), so right-censoring never reads as churn.
+    Every row counts: filter the orders first. :func:`ecomkit.profiling.cohort_retention` builds on this
+    function, adding its order-counting rule and an explicit ``as_of`` (complete periods only).
     """
     periods = pd.PeriodIndex(orders["order_ts"].dt.to_period(period))
     ordinal = pd.Series(periods.asi8, index=orders.index)  # consecutive integers per period
@@ -151,7 +153,8 @@ def cohort_retention(orders: pd.DataFrame, period: str = "M") -> pd.DataFrame:
     matrix = counts.div(sizes, axis=0)
     observable = ordinal.max() - matrix.index.to_numpy()
     matrix = matrix.where(matrix.columns.to_numpy()[None, :] <= observable[:, None])
-    matrix.insert(0, "cohort_size", sizes)
+    # concat rather than insert: insert fragments the frame on weekly cohorts (hundreds of columns)
+    matrix = pd.concat([sizes.rename("cohort_size"), matrix], axis=1)
     matrix.index = pd.PeriodIndex.from_ordinals(matrix.index, freq=periods.freq).astype(str)
     matrix.columns = ["cohort_size"] + [int(c) for c in matrix.columns[1:]]
     return matrix

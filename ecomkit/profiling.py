@@ -61,9 +61,12 @@ __all__ = [
     "churn_scores",
     "churn_report",
     "lift_table",
+    "rank_correlation",
+    "segment_value_share",
     "plot_segments",
     "plot_rfm_heatmap",
     "plot_personas",
+    "plot_silhouette",
     "plot_pareto",
     "plot_cohort_heatmap",
     "plot_retention_curves",
@@ -792,6 +795,10 @@ def cohort_retention(orders: pd.DataFrame, period: str = "M", as_of=None,
     in it. Period 0 is 1 by construction. Only complete periods (ending on or before as_of)
     are shown; later cells are NaN and cohorts starting in an incomplete period are dropped.
 
+    The matrix itself comes from `ecomkit.kpi.cohort_retention` (chapter 00), run on the
+    counted orders of the complete periods; this function adds the counting rule, the
+    `as_of` cut, the counts, the long-form curves and the period types.
+
     Parameters
     ----------
     orders : orders table (counting rule of `rfm_table`).
@@ -804,6 +811,8 @@ def cohort_retention(orders: pd.DataFrame, period: str = "M", as_of=None,
         cohorts = cohort_retention(orders, period="M")
         cohorts.matrix.iloc[:, :4]
     """
+    from ecomkit import kpi
+
     _require_columns(orders, _ORDER_KEYS, "cohort_retention")
     if as_of is None:
         as_of = pd.to_datetime(orders["order_ts"]).max().normalize() + pd.Timedelta(days=1)
@@ -811,39 +820,36 @@ def cohort_retention(orders: pd.DataFrame, period: str = "M", as_of=None,
                                                "cohort_retention")
     last = pd.Period(as_of, freq=period)
     last_complete = last.ordinal if as_of >= last.end_time else last.ordinal - 1
+    # rows of the incomplete period go, and with them the cohorts that start in it
     ordinal = pd.PeriodIndex(counted["order_ts"].dt.to_period(period)).asi8
-    frame = pd.DataFrame({"customer_id": counted["customer_id"].to_numpy(), "p": ordinal})
-    frame["cohort"] = frame.groupby("customer_id")["p"].transform("min")
-    frame = frame.loc[(frame["cohort"] <= last_complete) & (frame["p"] <= last_complete)]
-    frame = frame.assign(k=frame["p"] - frame["cohort"])
-    active_long = frame.drop_duplicates(["customer_id", "k"]).groupby(["cohort", "k"]).size()
-    active = active_long.unstack(fill_value=0)
-    if active.empty:
+    rows = counted.loc[ordinal <= last_complete, ["customer_id", "order_ts"]]
+    if rows.empty:
         empty = pd.DataFrame(dtype=float)
         return CohortRetention(empty, empty, pd.Series(dtype="int64"), pd.DataFrame(
             columns=["cohort", "periods_since_first", "active", "cohort_size", "retention"]),
             period, as_of, excluded)
-    cohorts = active.index.to_numpy()
-    ks = np.arange(int(active.columns.max()) + 1 if len(active.columns) else 1)
-    active = active.reindex(columns=ks, fill_value=0)
+    shares = kpi.cohort_retention(rows, period=period)
+    sizes = shares.pop("cohort_size").astype("int64")
+    index = pd.PeriodIndex(shares.index, freq=period, name="cohort")
+    cohorts = index.asi8
+    # kpi treats the last period holding an order as the last one observed; as_of may say
+    # that later periods are complete too, and there nobody bought: observed zeros, not NaN
+    ks = np.arange(int(last_complete - cohorts.min()) + 1)
     observed = (cohorts[:, None] + ks[None, :]) <= last_complete
-    sizes = active[0].astype("int64")
-    matrix = active.div(sizes, axis=0).where(observed)
-    active = active.astype(float).where(observed)
-    index = pd.PeriodIndex.from_ordinals(cohorts, freq=period)
-    index.name = "cohort"
+    matrix = shares.reindex(columns=ks).fillna(0.0).where(observed)
+    active = matrix.mul(sizes, axis=0).round()
     for tab in (matrix, active):
         tab.index = index
         tab.columns = pd.Index(ks, name="periods_since_first")
     sizes.index = index
     sizes.name = "cohort_size"
-    rows, cols = np.nonzero(observed)
+    r, c = np.nonzero(observed)
     curves = pd.DataFrame({
-        "cohort": index[rows],
-        "periods_since_first": ks[cols],
-        "active": active.to_numpy()[rows, cols].astype("int64"),
-        "cohort_size": sizes.to_numpy()[rows],
-        "retention": matrix.to_numpy()[rows, cols],
+        "cohort": index[r],
+        "periods_since_first": ks[c],
+        "active": active.to_numpy()[r, c].astype("int64"),
+        "cohort_size": sizes.to_numpy()[r],
+        "retention": matrix.to_numpy()[r, c],
     })
     return CohortRetention(matrix, active, sizes, curves, period, as_of, excluded)
 
@@ -1128,6 +1134,108 @@ def lift_table(y, score, n_bins: int = 10) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
+# checking a ranking against known values (the demo shop's truth)
+# --------------------------------------------------------------------------------------------
+def rank_correlation(score, value, z: float = 3.0) -> dict:
+    """Spearman rank correlation between a score and a value, with a Fisher-z interval.
+
+    The interval is ``tanh(atanh(rho) -/+ z * se)`` with ``se = sqrt((1 + rho**2 / 2) / (n - 3))``,
+    the Bonett-Wright standard error of the Fisher-transformed Spearman coefficient (about
+    ``1 / sqrt(n - 3)`` when rho is small). ``z = 3`` gives a two-sided 99.7% interval.
+
+    Parameters
+    ----------
+    score : per-customer score (e.g. rfm_score); any order-able numbers.
+    value : per-customer value (e.g. true expected future spend, CNY), same length and order.
+    z : half-width of the interval in standard errors.
+
+    Returns
+    -------
+    dict with rho, n, se_z (standard error on the Fisher z scale), lower, upper.
+
+    Example:
+        rank_correlation(scores["rfm_score"], future_value)["lower"] > 0
+    """
+    from scipy.stats import spearmanr
+
+    score = np.asarray(score, dtype=float)
+    value = np.asarray(value, dtype=float)
+    if score.shape != value.shape:
+        raise ValueError(f"{len(score)} scores for {len(value)} values")
+    keep = np.isfinite(score) & np.isfinite(value)
+    n = int(keep.sum())
+    if n < 4:
+        raise ValueError(f"rank_correlation needs at least 4 complete pairs, got {n}")
+    rho = float(spearmanr(score[keep], value[keep]).statistic)
+    se_z = math.sqrt((1 + rho**2 / 2) / (n - 3))
+    centre = math.atanh(max(min(rho, 1 - 1e-12), -1 + 1e-12))
+    return {"rho": rho, "n": n, "se_z": se_z,
+            "lower": math.tanh(centre - z * se_z), "upper": math.tanh(centre + z * se_z)}
+
+
+def segment_value_share(segments, value, segment: str = "important_value",
+                        n_boot: int = 500, seed: int = 0) -> dict:
+    """Share of customers and share of `value` held by one segment, with bootstrap errors.
+
+    Customers are resampled with replacement `n_boot` times (segment labels held fixed); the
+    standard errors are the standard deviations of the resampled shares, ratio and difference.
+
+    Parameters
+    ----------
+    segments : output of `rfm_segments` (or a Series of segment codes) indexed by customer_id.
+    value : Series of per-customer value (CNY) indexed by customer_id; customers missing from
+        it raise.
+    segment : the segment code to measure (default the top segment, important_value).
+    n_boot : bootstrap resamples. seed : random seed of the resampling.
+
+    Returns
+    -------
+    dict with customers, customer_share, value_share, ratio (value_share / customer_share),
+    difference (value_share - customer_share) and se_customer_share, se_value_share, se_ratio,
+    se_difference.
+
+    Example:
+        segment_value_share(rfm_segments(rfm), future_value)["ratio"]   # e.g. 3.2
+    """
+    seg = segments["segment"] if isinstance(segments, pd.DataFrame) else pd.Series(segments)
+    val = pd.Series(value).reindex(seg.index)
+    if val.isna().any():
+        raise ValueError(f"value is missing for {int(val.isna().sum())} customers of the segments")
+    inside = (seg == segment).to_numpy()
+    v = val.to_numpy(dtype=float)
+    if not inside.any():
+        raise ValueError(f"segment {segment!r} has no customers")
+    if v.sum() <= 0:
+        raise ValueError("the values sum to zero or less; shares are undefined")
+
+    def shares(ins, vals):
+        c = ins.mean()
+        s = vals[ins].sum() / vals.sum()
+        return c, s
+
+    c, s = shares(inside, v)
+    rng = np.random.default_rng(seed)
+    boot = np.empty((int(n_boot), 2))
+    n = len(v)
+    for b in range(int(n_boot)):
+        idx = rng.integers(0, n, size=n)
+        boot[b] = shares(inside[idx], v[idx])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = boot[:, 1] / boot[:, 0]
+    # a resample without any customer of a tiny segment has no ratio: leave it out
+    ratios = ratios[np.isfinite(ratios)]
+    return {
+        "segment": segment, "customers": int(inside.sum()),
+        "customer_share": float(c), "value_share": float(s),
+        "ratio": float(s / c), "difference": float(s - c),
+        "se_customer_share": float(boot[:, 0].std(ddof=1)),
+        "se_value_share": float(boot[:, 1].std(ddof=1)),
+        "se_ratio": float(ratios.std(ddof=1)) if len(ratios) > 1 else float("nan"),
+        "se_difference": float((boot[:, 1] - boot[:, 0]).std(ddof=1)),
+    }
+
+
+# --------------------------------------------------------------------------------------------
 # plots (English labels only; each takes an optional ax and returns it)
 # --------------------------------------------------------------------------------------------
 def _axes(ax):
@@ -1218,6 +1326,26 @@ def plot_personas(features: pd.DataFrame, labels, columns=None, ax=None, names=N
     ax.set_xlabel("Feature (log scale for recency, frequency, spend)")
     ax.set_ylabel("Cluster (persona)")
     ax.set_title("Persona profiles")
+    return ax
+
+
+def plot_silhouette(result: ClusterResult, ax=None):
+    """Silhouette score against the number of clusters k, the chosen k marked.
+
+    Example:
+        plot_silhouette(cluster_customers(feats, seed=0))
+    """
+    ax = _axes(ax)
+    sil = result.silhouette.dropna()
+    ax.plot(sil.index, sil.to_numpy(), marker="o", lw=1.5)
+    if result.k in sil.index:
+        ax.plot([result.k], [sil[result.k]], marker="o", ms=12, mfc="none", mec="C3", mew=2,
+                ls="none", label=f"chosen k = {result.k}")
+        ax.legend()
+    ax.set_xticks(list(sil.index))
+    ax.set_xlabel("Number of clusters k")
+    ax.set_ylabel("Silhouette score (-1 to 1, higher = better separated)")
+    ax.set_title("How well separated are the clusters?")
     return ax
 
 

@@ -10,6 +10,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
+from ecomkit import kpi  # noqa: E402
 from ecomkit import profiling as pf  # noqa: E402
 
 AS_OF = pd.Timestamp("2024-07-01")
@@ -456,6 +457,30 @@ def test_cohort_retention_default_as_of_takes_the_last_order_day_as_complete():
     assert cohorts.matrix.loc[pd.Period("2024-01", "M"), 3] == 0.5
 
 
+def test_cohort_retention_is_kpi_cohort_retention_on_the_counted_orders():
+    orders = cohort_orders()
+    orders = orders[orders["customer_id"] != "G"]      # data end 2024-04-30, a month boundary
+    cohorts = pf.cohort_retention(orders, as_of="2024-05-01")
+    counted = orders[orders["status"] == "completed"]
+    chapter00 = kpi.cohort_retention(counted, period="M")
+    assert chapter00["cohort_size"].tolist() == cohorts.sizes.tolist()
+    shares = chapter00.drop(columns="cohort_size")
+    assert shares.to_numpy() == pytest.approx(cohorts.matrix.to_numpy(), nan_ok=True)
+    assert cohorts.active.loc[pd.Period("2024-01", "M")].tolist() == [2, 1, 0, 1]
+    assert cohorts.active.loc[pd.Period("2024-02", "M")].iloc[:3].tolist() == [3, 1, 1]
+
+
+def test_cohort_retention_quiet_complete_periods_are_zero_not_unknown():
+    orders = cohort_orders()
+    orders = orders[orders["order_ts"] < "2024-03-01"]   # nobody buys after February
+    cohorts = pf.cohort_retention(orders, as_of="2024-06-01")
+    m = cohorts.matrix
+    jan = m.loc[pd.Period("2024-01", "M")]
+    assert list(m.columns) == [0, 1, 2, 3, 4]            # January .. May are complete
+    assert jan.tolist() == pytest.approx([1.0, 0.5, 0.0, 0.0, 0.0])
+    assert np.isnan(m.loc[pd.Period("2024-02", "M"), 4])  # June is not complete yet
+
+
 def test_next_period_retention_per_cohort_median_and_pooled():
     cohorts = pf.cohort_retention(cohort_orders(), as_of="2024-05-10")
     nxt = pf.next_period_retention(cohorts)
@@ -556,6 +581,47 @@ def test_lift_table_on_a_hand_example():
 
 
 # ------------------------------------------------------------------------------------------
+# checking a ranking against known values
+# ------------------------------------------------------------------------------------------
+def test_rank_correlation_is_spearman_with_a_fisher_z_interval():
+    score = [1, 2, 3, 4, 5, 6, 7, 8]
+    value = [10.0, 20, 30, 40, 50, 60, 80, 70]          # one swapped pair
+    out = pf.rank_correlation(score, value)
+    assert out["rho"] == pytest.approx(1 - 6 * 2 / (8 * 63))
+    assert out["n"] == 8
+    assert out["se_z"] == pytest.approx(np.sqrt((1 + out["rho"] ** 2 / 2) / 5))
+    z = np.arctanh(out["rho"])
+    assert out["lower"] == pytest.approx(np.tanh(z - 3 * out["se_z"]))
+    assert out["lower"] < out["rho"] < out["upper"] < 1
+
+
+def test_rank_correlation_interval_shrinks_like_one_over_root_n_and_covers_zero_for_noise():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40_000)
+    noise = pf.rank_correlation(x, rng.normal(size=40_000))
+    assert noise["lower"] < 0 < noise["upper"]
+    assert noise["se_z"] == pytest.approx(1 / np.sqrt(40_000 - 3), rel=1e-3)
+    with pytest.raises(ValueError, match="at least 4"):
+        pf.rank_correlation([1, 2, 3], [1, 2, 3])
+
+
+def test_segment_value_share_compares_value_share_with_head_count_share():
+    seg = pf.rfm_segments(EIGHT)                        # one customer per segment
+    value = pd.Series([50.0, 10, 10, 10, 5, 5, 5, 5], index=EIGHT.index)
+    out = pf.segment_value_share(seg, value, n_boot=200, seed=1)
+    assert out["customers"] == 1
+    assert out["customer_share"] == pytest.approx(1 / 8)
+    assert out["value_share"] == pytest.approx(0.5)
+    assert out["ratio"] == pytest.approx(4.0)
+    assert out["difference"] == pytest.approx(0.375)
+    assert out["se_value_share"] > 0 and out["se_difference"] > 0
+    again = pf.segment_value_share(seg, value, n_boot=200, seed=1)
+    assert again == out                                 # seeded
+    with pytest.raises(ValueError, match="missing for 1"):
+        pf.segment_value_share(seg, value.iloc[:7])
+
+
+# ------------------------------------------------------------------------------------------
 # plots
 # ------------------------------------------------------------------------------------------
 def _assert_labelled(ax):
@@ -576,6 +642,7 @@ def test_plot_functions_return_labelled_axes_without_cjk_glyphs():
     _, ax = plt.subplots()
     assert pf.plot_personas(feats, labels, ax=ax) is ax
     _assert_labelled(ax)
+    _assert_labelled(pf.plot_silhouette(pf.cluster_customers(feats, k_range=range(2, 5))))
     _assert_labelled(pf.plot_pareto(EIGHT))
     cohorts = pf.cohort_retention(cohort_orders(), as_of="2024-05-10")
     _assert_labelled(pf.plot_cohort_heatmap(cohorts))
