@@ -31,7 +31,8 @@ CHAPTERS: dict[str, tuple[str, str]] = {
 
 # Chapters are validated in this process before a kernel starts, so a bad file fails in a second
 # with one DataError line. Each entry names the loader the chapter's notebook uses for DATA; it is
-# called as loader(data, columns=..., **cleaning) and its result is discarded.
+# called as loader(data, columns=..., **cleaning, **forwarded) and its result is discarded, where
+# `forwarded` carries the notebook parameters the loader also takes (PREFLIGHT_PARAMETERS).
 PREFLIGHT = {
     "start": "ecomkit.data:load_shop",
     "profiling": "ecomkit.data:load_shop",
@@ -42,15 +43,21 @@ PREFLIGHT = {
 }
 
 
-def preflight(chapter: str, data: str, columns: dict | None, cleaning: dict | None) -> None:
-    """Load ``data`` with the chapter's own loader; a bad file raises its DataError here."""
+PREFLIGHT_PARAMETERS = {"uplift": {"TREATMENT_COL": "treatment_col", "OUTCOME_COL": "outcome_col"}}
+
+
+def preflight(chapter: str, parameters: dict) -> None:
+    """Load ``parameters["DATA"]`` with the chapter's own loader; a bad file raises its DataError here."""
     import importlib
 
+    data = parameters.get("DATA", "demo")
     if chapter not in PREFLIGHT or data == "demo":
         return
     module, function = PREFLIGHT[chapter].split(":")
     loader = getattr(importlib.import_module(module), function)
-    loader(data, columns=columns or None, **(cleaning or {}))
+    forwarded = {keyword: parameters[name] for name, keyword in PREFLIGHT_PARAMETERS.get(chapter, {}).items()
+                 if name in parameters}
+    loader(data, columns=parameters.get("COLUMNS") or None, **(parameters.get("CLEANING") or {}), **forwarded)
 
 
 class RunnerError(ValueError):
@@ -178,7 +185,7 @@ def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] |
         raise RunnerError(f"chapter {chapter!r} has no notebook yet ({notebook})")
     out_dir = Path(out)
     parameters = build_parameters(notebook, data, columns, params, out_dir)
-    preflight(name, parameters.get("DATA", "demo"), parameters.get("COLUMNS"), parameters.get("CLEANING"))
+    preflight(name, parameters)
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{name}.ipynb"
     (out_dir / RESULTS_FILE).unlink(missing_ok=True)

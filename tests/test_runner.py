@@ -99,3 +99,16 @@ def test_index_page_links_reports_and_shows_scalar_headlines(tmp_path):
     assert "href='start/start.html'" in page and "gmv_cny" in page and "1,234,567" in page
     assert "table" not in page.split("<table>")[1].split("</table>")[0].replace("<table", "")
     assert "passed" in page
+
+
+def test_preflight_forwards_the_uplift_column_parameters_to_its_loader(tmp_path):
+    import pandas as pd
+
+    from ecomkit.data import DataError
+
+    source = pd.read_csv(runner.NOTEBOOK_DIR.parent / "datasets" / "demo_shop" / "campaign.csv", nrows=400)
+    path = tmp_path / "campaign.csv"
+    source.rename(columns={"treatment": "grp"}).to_csv(path, index=False)
+    with pytest.raises(DataError):
+        runner.preflight("uplift", {"DATA": str(path)})
+    runner.preflight("uplift", {"DATA": str(path), "TREATMENT_COL": "grp"})   # no error: the name is forwarded

@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     shop = simulate_shop(n_customers=args.customers, seed=args.seed)
     paths = write_shop(shop, args.directory)
+    from ecomkit.simulate.pricing import write_pricing_tables  # chapter 02: price panel, baskets
+    paths += write_pricing_tables(args.directory, seed=args.seed)
+    from ecomkit.simulate.campaign import write_campaign  # chapter 04: coupon campaign + truth
+    paths += write_campaign(shop, args.directory, seed=args.seed + 1)
+    from ecomkit.simulate.logistics import build_logistics  # chapter 05: parcels, sites, stock
+    paths += build_logistics(shop, args.directory)
     total = sum(p.stat().st_size for p in paths)
     for path in paths:
         print(f"{path}  {path.stat().st_size / 1e6:.2f} MB")
