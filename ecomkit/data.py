@@ -39,6 +39,11 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    # building blocks the chapter loaders (pricing, uplift, logistics) share with read_orders
+    "SOURCE_ROW", "SourceInfo", "read_source", "apply_column_map", "require_columns", "row_error",
+    "suggest_column", "list_columns", "as_text", "parse_ids", "parse_money", "parse_timestamps",
+    "parse_counts", "parse_bool", "window_bounds", "check_option", "validate_schema", "hashable_frame",
+    "find_table",
     "DataError",
     "RowLedger",
     "ShopData",
@@ -129,7 +134,7 @@ _COMMON_ALIASES = {
     "shipping_fee": ["运费"],
 }
 
-_ROW = "__ecomkit_row__"  # internal column: where each row came from (dropped before returning)
+SOURCE_ROW = "__ecomkit_row__"  # internal column: where each row came from (dropped before returning)
 _MAX_EXAMPLES = 5
 
 _DATE_FORMATS = (
@@ -371,7 +376,7 @@ FUNNEL_DAILY_SCHEMA = _LazySchema(_funnel_schema)
 
 
 @dataclass
-class _Ctx:
+class SourceInfo:
     """Where the data came from, for messages."""
 
     name: str  # file name or "DataFrame"
@@ -403,21 +408,21 @@ def _show(v: Any, width: int = 40) -> str:
     return s if len(s) <= width else s[: width - 4] + "...'"
 
 
-def _examples(df: pd.DataFrame, mask, values: pd.Series | None, ctx: _Ctx, n: int = _MAX_EXAMPLES):
+def _examples(df: pd.DataFrame, mask, values: pd.Series | None, ctx: SourceInfo, n: int = _MAX_EXAMPLES):
     """First ``n`` offending (row label, value) pairs as text, plus the raw lists."""
     mask = np.asarray(mask, dtype=bool)
-    rows = df.loc[mask, _ROW].iloc[:n].tolist()
+    rows = df.loc[mask, SOURCE_ROW].iloc[:n].tolist()
     vals = values[mask].iloc[:n].tolist() if values is not None else [None] * len(rows)
     text = ", ".join(f"{ctx.row_word} {r}: {_show(v)}" for r, v in zip(rows, vals))
     return text, rows, vals
 
 
-def _fail(
+def row_error(
     df: pd.DataFrame,
     mask,
     column: str,
     problem: str,
-    ctx: _Ctx,
+    ctx: SourceInfo,
     *,
     values: pd.Series | None = None,
     fix: str | None = None,
@@ -436,7 +441,7 @@ def _fail(
     return DataError(msg, column=column, count=count, rows=rows, values=vals, hint=hint)
 
 
-def _suggest(wanted: str, available: Iterable[str]) -> str | None:
+def suggest_column(wanted: str, available: Iterable[str]) -> str | None:
     available = [str(c) for c in available]
     norm = {re.sub(r"[\s_\-]+", "", c).lower(): c for c in available}
     key = re.sub(r"[\s_\-]+", "", wanted).lower()
@@ -450,7 +455,7 @@ def _suggest(wanted: str, available: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _list_columns(cols: Iterable) -> str:
+def list_columns(cols: Iterable) -> str:
     cols = [str(c) for c in cols]
     shown = ", ".join(repr(c) for c in cols[:30])
     return shown + (f", ... ({len(cols)} in all)" if len(cols) > 30 else "")
@@ -531,24 +536,24 @@ def _read_text(path: Path, ext: str, encoding: str | None, ledger_notes: list[st
     )
 
 
-def _read_source(source, encoding: str | None, what: str) -> tuple[pd.DataFrame, _Ctx, list[str]]:
+def read_source(source, encoding: str | None, what: str) -> tuple[pd.DataFrame, SourceInfo, list[str]]:
     """Read a path or DataFrame into a frame plus context; raises DataError on unreadable input."""
     notes: list[str] = []
     if isinstance(source, pd.DataFrame):
         df = source.copy()
-        ctx = _Ctx("DataFrame", by_index=True)
+        ctx = SourceInfo("DataFrame", by_index=True)
         labels = df.index.tolist()
         df = df.reset_index(drop=True)
         df.columns = [str(c).strip() for c in df.columns]
-        if _ROW in df.columns:
-            df = df.drop(columns=_ROW)
+        if SOURCE_ROW in df.columns:
+            df = df.drop(columns=SOURCE_ROW)
         _check_unique_columns(df, ctx)
-        df[_ROW] = labels
+        df[SOURCE_ROW] = labels
         notes.append(f"read {what} from a DataFrame")
         if df.shape[1] == 1:
             raise DataError(f"{what} DataFrame has no columns")
         if len(df) == 0:
-            raise DataError(f"{what} DataFrame has no rows (columns: {_list_columns(df.columns[:-1])})")
+            raise DataError(f"{what} DataFrame has no rows (columns: {list_columns(df.columns[:-1])})")
         return df, ctx, notes
 
     if not isinstance(source, (str, Path)):
@@ -571,7 +576,7 @@ def _read_source(source, encoding: str | None, what: str) -> tuple[pd.DataFrame,
         )
     if path.stat().st_size == 0:
         raise DataError(f"{path.name}: the file is empty (0 bytes)")
-    ctx = _Ctx(path.name, by_index=False)
+    ctx = SourceInfo(path.name, by_index=False)
     if ext in (".parquet", ".pq"):
         try:
             df = pd.read_parquet(path)
@@ -587,28 +592,28 @@ def _read_source(source, encoding: str | None, what: str) -> tuple[pd.DataFrame,
         raise DataError(f"{path.name}: no columns found")
     if len(df) == 0:
         raise DataError(
-            f"{path.name}: has a header but no data rows (columns: {_list_columns(df.columns)})"
+            f"{path.name}: has a header but no data rows (columns: {list_columns(df.columns)})"
         )
-    if _ROW in df.columns:
-        df = df.drop(columns=_ROW)
+    if SOURCE_ROW in df.columns:
+        df = df.drop(columns=SOURCE_ROW)
     _check_unique_columns(df, ctx)
-    df[_ROW] = np.arange(1, len(df) + 1)
+    df[SOURCE_ROW] = np.arange(1, len(df) + 1)
     return df, ctx, notes
 
 
-def _check_unique_columns(df: pd.DataFrame, ctx: _Ctx) -> None:
+def _check_unique_columns(df: pd.DataFrame, ctx: SourceInfo) -> None:
     cols = pd.Index(df.columns)
     if cols.has_duplicates:
         dups = sorted(set(cols[cols.duplicated()]))
-        raise DataError(f"{ctx.name}: column names appear more than once: {_list_columns(dups)}")
+        raise DataError(f"{ctx.name}: column names appear more than once: {list_columns(dups)}")
 
 
-def _apply_mapping(df: pd.DataFrame, columns: Mapping[str, str] | None, ctx: _Ctx, what: str) -> pd.DataFrame:
+def apply_column_map(df: pd.DataFrame, columns: Mapping[str, str] | None, ctx: SourceInfo, what: str) -> pd.DataFrame:
     if not columns:
         return df
     if not isinstance(columns, Mapping):
         raise DataError(f"columns= must be a dict {{'their_name': 'our_name'}}, got {type(columns).__name__}")
-    present = [c for c in df.columns if c != _ROW]
+    present = [c for c in df.columns if c != SOURCE_ROW]
     mapping: dict[str, str] = {}
     for theirs, ours in columns.items():
         key = str(theirs).strip()
@@ -617,7 +622,7 @@ def _apply_mapping(df: pd.DataFrame, columns: Mapping[str, str] | None, ctx: _Ct
             maybe = f" (did you mean {near[0]!r}?)" if near else ""
             raise DataError(
                 f"column mapping names {key!r}, which is not in {ctx.name}{maybe}; "
-                f"its columns are: {_list_columns(present)}",
+                f"its columns are: {list_columns(present)}",
                 column=key,
             )
         mapping[key] = str(ours).strip()
@@ -636,15 +641,15 @@ def _apply_mapping(df: pd.DataFrame, columns: Mapping[str, str] | None, ctx: _Ct
     return df.rename(columns=mapping)
 
 
-def _require(df: pd.DataFrame, required: Iterable[str], ctx: _Ctx, what: str) -> None:
-    present = [c for c in df.columns if c != _ROW]
+def require_columns(df: pd.DataFrame, required: Iterable[str], ctx: SourceInfo, what: str) -> None:
+    present = [c for c in df.columns if c != SOURCE_ROW]
     for col in required:
         if col not in df.columns:
-            near = _suggest(col, present)
+            near = suggest_column(col, present)
             maybe = f"; if it is {near!r}, pass columns={{{near!r}: {col!r}}}" if near else ""
             raise DataError(
                 f"required column {col!r} is missing from {what} in {ctx.name}{maybe}; "
-                f"columns present: {_list_columns(present)}",
+                f"columns present: {list_columns(present)}",
                 column=col,
             )
 
@@ -654,7 +659,7 @@ def _require(df: pd.DataFrame, required: Iterable[str], ctx: _Ctx, what: str) ->
 # --------------------------------------------------------------------------------------------
 
 
-def _as_text(s: pd.Series) -> pd.Series:
+def as_text(s: pd.Series) -> pd.Series:
     """Object series of stripped strings, NaN for missing/blank (whatever the input dtype)."""
     if pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans:
         return s.astype("int64").astype(str).astype(object)
@@ -686,20 +691,20 @@ def _as_text(s: pd.Series) -> pd.Series:
     return out.astype(object)
 
 
-def _parse_ids(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
+def parse_ids(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
     """int64 if every value is an integer id without leading zeros, else stripped str.
 
-    Missing values must have been handled by the caller; ``text`` is ``_as_text(s)`` if known."""
+    Missing values must have been handled by the caller; ``text`` is ``as_text(s)`` if known."""
     if pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans:
         return s.astype("int64")
     if text is None:
-        text = _as_text(s)
+        text = as_text(s)
     if text.notna().all() and text.str.match(_INT_ID).all():
         return text.astype("int64")
     return text
 
 
-def _parse_money(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+def parse_money(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(float values, mask of values that needed currency text stripped, mask of unreadable values)."""
     if pd.api.types.is_bool_dtype(s.dtype):
         bad = s.notna()
@@ -708,7 +713,7 @@ def _parse_money(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         vals = pd.to_numeric(s, errors="coerce").astype("float64")
         no = pd.Series(False, index=s.index)
         return vals, no, vals.notna() & ~np.isfinite(vals)
-    text = _as_text(s)
+    text = as_text(s)
     direct = pd.to_numeric(text, errors="coerce")
     need = text.notna() & direct.isna()
     vals = direct.astype("float64").to_numpy(copy=True)
@@ -727,14 +732,14 @@ def _parse_money(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return out, pd.Series(cleaned, index=s.index), bad
 
 
-def _parse_timestamps(s: pd.Series) -> tuple[pd.Series, pd.Series, int]:
+def parse_timestamps(s: pd.Series) -> tuple[pd.Series, pd.Series, int]:
     """(naive Asia/Shanghai datetime64[ns], mask of unreadable non-blank values, n tz-converted)."""
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         out = s.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).astype("datetime64[ns]")
         return out, pd.Series(False, index=s.index), int(s.notna().sum())
     if pd.api.types.is_datetime64_dtype(s.dtype):
         return s.astype("datetime64[ns]"), pd.Series(False, index=s.index), 0
-    text = _as_text(s)
+    text = as_text(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     has_tz = text.notna() & text.str.contains(_TZ_SUFFIX, regex=True, na=False)
     n_tz = 0
@@ -757,7 +762,7 @@ def _parse_timestamps(s: pd.Series) -> tuple[pd.Series, pd.Series, int]:
     return out, bad, n_tz
 
 
-def _parse_counts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_counts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(int64-or-float values, mask of values that are not non-negative whole numbers or blank)."""
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("float64"), s.notna()
@@ -765,7 +770,7 @@ def _parse_counts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         vals = pd.to_numeric(s, errors="coerce").astype("float64")
         bad = s.notna() & (vals.isna() | (vals % 1 != 0))
         return vals, bad
-    text = _as_text(s)
+    text = as_text(s)
     vals = pd.to_numeric(text, errors="coerce").astype("float64")
     retry = (text.notna() & vals.isna()).to_numpy()
     if retry.any():  # thousands separators: "1,200"
@@ -775,18 +780,18 @@ def _parse_counts(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return vals, bad
 
 
-def _parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype(bool), pd.Series(False, index=s.index)
     truthy = {"true", "1", "yes", "y", "t", "是", "会员", "1.0"}
     falsy = {"false", "0", "no", "n", "f", "否", "非会员", "0.0"}
-    text = _as_text(s).str.lower()
+    text = as_text(s).str.lower()
     out = text.map(lambda v: True if v in truthy else (False if v in falsy else None))
     bad = out.isna()
     return out, bad
 
 
-def _to_bounds(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None, str, str]:
+def window_bounds(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None, str, str]:
     """Window bounds: (start inclusive, end exclusive, start text, end text)."""
 
     def conv(v, name):
@@ -814,12 +819,12 @@ def _to_bounds(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None, st
     return s, e_excl, s_txt, e_txt
 
 
-def _check_option(name: str, value: str, allowed: tuple[str, ...]) -> None:
+def check_option(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValueError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}")
 
 
-def _schema_error(err, df: pd.DataFrame, ctx: _Ctx, table: str) -> DataError:
+def _schema_error(err, df: pd.DataFrame, ctx: SourceInfo, table: str) -> DataError:
     """Turn pandera SchemaErrors (lazy) or SchemaError into one readable DataError."""
     fc = getattr(err, "failure_cases", None)
     if not isinstance(fc, pd.DataFrame) or fc.empty:
@@ -832,7 +837,7 @@ def _schema_error(err, df: pd.DataFrame, ctx: _Ctx, table: str) -> DataError:
     rows, vals, parts = [], [], []
     for _, r in same.head(_MAX_EXAMPLES).iterrows():
         idx = r.get("index")
-        label = df.loc[idx, _ROW] if idx is not None and not pd.isna(idx) and idx in df.index else idx
+        label = df.loc[idx, SOURCE_ROW] if idx is not None and not pd.isna(idx) and idx in df.index else idx
         rows.append(label)
         vals.append(r.get("failure_case"))
         parts.append(f"{ctx.row_word} {label}: {_show(r.get('failure_case'))}")
@@ -856,7 +861,7 @@ def _schema_error(err, df: pd.DataFrame, ctx: _Ctx, table: str) -> DataError:
     )
 
 
-def _validate(schema, df: pd.DataFrame, ctx: _Ctx, table: str) -> None:
+def validate_schema(schema, df: pd.DataFrame, ctx: SourceInfo, table: str) -> None:
     pa = _pa()
     try:
         schema.validate(df, lazy=True)
@@ -869,7 +874,7 @@ def _validate(schema, df: pd.DataFrame, ctx: _Ctx, table: str) -> None:
 def _type_text_columns(df: pd.DataFrame, names: Iterable[str]) -> None:
     for col in names:
         if col in df.columns:
-            df[col] = _as_text(df[col])
+            df[col] = as_text(df[col])
 
 
 # --------------------------------------------------------------------------------------------
@@ -916,19 +921,19 @@ def read_orders(
 
     The frame comes back sorted by ``order_ts`` with a fresh RangeIndex.
     """
-    _check_option("nonpositive_amounts", nonpositive_amounts, ("error", "drop", "keep"))
-    _check_option("null_customer_ids", null_customer_ids, ("error", "drop"))
-    _check_option("duplicate_order_ids", duplicate_order_ids, ("drop_exact", "keep_first", "error"))
-    _check_option("unparseable_dates", unparseable_dates, ("error", "drop"))
-    t0, t1, start_txt, end_txt = _to_bounds(start, end)
+    check_option("nonpositive_amounts", nonpositive_amounts, ("error", "drop", "keep"))
+    check_option("null_customer_ids", null_customer_ids, ("error", "drop"))
+    check_option("duplicate_order_ids", duplicate_order_ids, ("drop_exact", "keep_first", "error"))
+    check_option("unparseable_dates", unparseable_dates, ("error", "drop"))
+    t0, t1, start_txt, end_txt = window_bounds(start, end)
 
-    df, ctx, notes = _read_source(source, encoding, "orders")
+    df, ctx, notes = read_source(source, encoding, "orders")
     ledger = RowLedger(rows_in=len(df))
     for n in notes:
         ledger.note(n)
 
-    df = _apply_mapping(df, columns, ctx, "orders")
-    _require(df, REQUIRED_ORDER_COLUMNS, ctx, "the orders")
+    df = apply_column_map(df, columns, ctx, "orders")
+    require_columns(df, REQUIRED_ORDER_COLUMNS, ctx, "the orders")
 
     def keep(mask_drop, reason: str, description: str) -> None:
         nonlocal df
@@ -938,36 +943,36 @@ def read_orders(
         ledger.check(len(df))
 
     # ---- ids ---------------------------------------------------------------------------------
-    oid_text = _as_text(df["order_id"])
+    oid_text = as_text(df["order_id"])
     if oid_text.isna().any():
-        raise _fail(df, oid_text.isna(), "order_id", "blank", ctx, values=df["order_id"])
-    cid_text = _as_text(df["customer_id"])
+        raise row_error(df, oid_text.isna(), "order_id", "blank", ctx, values=df["order_id"])
+    cid_text = as_text(df["customer_id"])
     for col, text in (("order_id", oid_text), ("customer_id", cid_text)):
         if pd.api.types.is_string_dtype(text.dtype) or text.dtype == object:
             sci = text.str.match(_EXCEL_SCI, na=False)
             if sci.any():
-                raise _fail(df, sci, col, "looks like Excel scientific notation (digits were lost)", ctx,
+                raise row_error(df, sci, col, "looks like Excel scientific notation (digits were lost)", ctx,
                             hint="Re-export the file with the id column formatted as text.")
     blank_cid = cid_text.isna().to_numpy()
     if blank_cid.any() and null_customer_ids == "error":
-        raise _fail(df, blank_cid, "customer_id", "blank", ctx, values=df["customer_id"],
+        raise row_error(df, blank_cid, "customer_id", "blank", ctx, values=df["customer_id"],
                     fix="pass null_customer_ids='drop' to drop those orders")
     if null_customer_ids == "drop":
         keep(blank_cid, "null_customer_id", "orders with a blank customer_id")
         oid_text = oid_text[~blank_cid].reset_index(drop=True)
         cid_text = cid_text[~blank_cid].reset_index(drop=True)
-    df["order_id"] = _parse_ids(df["order_id"], oid_text)
-    df["customer_id"] = _parse_ids(df["customer_id"], cid_text)
+    df["order_id"] = parse_ids(df["order_id"], oid_text)
+    df["customer_id"] = parse_ids(df["customer_id"], cid_text)
 
     # ---- order_ts ----------------------------------------------------------------------------
-    ts, bad_ts, n_tz = _parse_timestamps(df["order_ts"])
+    ts, bad_ts, n_tz = parse_timestamps(df["order_ts"])
     missing_ts = ts.isna() & ~bad_ts
     if missing_ts.any():
         if unparseable_dates == "error":
-            raise _fail(df, missing_ts, "order_ts", "blank", ctx, values=df["order_ts"],
+            raise row_error(df, missing_ts, "order_ts", "blank", ctx, values=df["order_ts"],
                         fix="pass unparseable_dates='drop' to drop those orders")
     if bad_ts.any() and unparseable_dates == "error":
-        raise _fail(df, bad_ts, "order_ts", "not a readable date", ctx,
+        raise row_error(df, bad_ts, "order_ts", "not a readable date", ctx,
                     fix="pass unparseable_dates='drop' to drop those orders",
                     hint=f"Accepted formats include {_ACCEPTED_DATES} (day-first dates are not accepted).")
     if unparseable_dates == "drop":
@@ -982,9 +987,9 @@ def read_orders(
     for col in ORDER_AMOUNT_COLUMNS:
         if col not in df.columns:
             continue
-        vals, cleaned, bad = _parse_money(df[col])
+        vals, cleaned, bad = parse_money(df[col])
         if bad.any():
-            raise _fail(df, bad, col, "not an amount", ctx,
+            raise row_error(df, bad, col, "not an amount", ctx,
                         hint="Amounts may be numbers or text such as '¥1,234.00', '88元', 'RMB 12'.")
         if cleaned.any():
             example = df.loc[cleaned.to_numpy(), col].iloc[0]
@@ -996,18 +1001,18 @@ def read_orders(
 
     # ---- items -------------------------------------------------------------------------------
     if "items" in df.columns:
-        vals, bad = _parse_counts(df["items"])
+        vals, bad = parse_counts(df["items"])
         bad = bad | (vals < 0)
         if bad.any():
-            raise _fail(df, bad, "items", "not a whole number >= 0", ctx)
+            raise row_error(df, bad, "items", "not a whole number >= 0", ctx)
         if vals.isna().any():
-            raise _fail(df, vals.isna(), "items", "blank", ctx, values=df["items"],
+            raise row_error(df, vals.isna(), "items", "blank", ctx, values=df["items"],
                         hint="Fill them in, or set the column aside with columns={'items': 'items_raw'}.")
         df["items"] = vals.astype("int64")
 
     # ---- status ------------------------------------------------------------------------------
     if "status" in df.columns:
-        raw = _as_text(df["status"])
+        raw = as_text(df["status"])
         norm = raw.str.lower()
         mapped = norm.map(STATUS_LABELS)
         unknown = mapped.isna()
@@ -1016,7 +1021,7 @@ def read_orders(
             listing = ", ".join(
                 f"{k if k == '<blank>' else repr(k)} ({v:,})" for k, v in counts.head(10).items()
             )
-            err = _fail(df, unknown, "status", "unknown status", ctx, values=df["status"])
+            err = row_error(df, unknown, "status", "unknown status", ctx, values=df["status"])
             n_unknown = int(unknown.sum())
             where = ", ".join(str(r) for r in err.rows) + (", ..." if n_unknown > len(err.rows) else "")
             raise DataError(
@@ -1044,17 +1049,17 @@ def read_orders(
     _type_text_columns(df, ORDER_TEXT_COLUMNS)
 
     # ---- 1. duplicates -------------------------------------------------------------------------
-    content = [c for c in df.columns if c != _ROW]
+    content = [c for c in df.columns if c != SOURCE_ROW]
     if duplicate_order_ids == "error":
         rep = df["order_id"].duplicated(keep=False)
         if rep.any():
-            raise _fail(df, rep, "order_id", "order id repeated", ctx,
+            raise row_error(df, rep, "order_id", "order id repeated", ctx,
                         fix="pass duplicate_order_ids='drop_exact' to drop identical repeats")
     elif duplicate_order_ids == "keep_first":
         dup = df["order_id"].duplicated(keep="first")
         keep(dup, "duplicate_order_ids", "repeated order_id: kept the first row of each")
     else:
-        exact = _hashable(df[content]).duplicated(keep="first")
+        exact = hashable_frame(df[content]).duplicated(keep="first")
         keep(exact, "duplicate_rows", "exact duplicate rows (identical in every column): kept the first")
         rep = df["order_id"].duplicated(keep=False)
         if rep.any():
@@ -1069,11 +1074,11 @@ def read_orders(
     # ---- 4. amounts --------------------------------------------------------------------------
     missing = df["net_amount"].isna()
     if missing.any():
-        raise _fail(df, missing, "net_amount", "blank", ctx)
+        raise row_error(df, missing, "net_amount", "blank", ctx)
     nonpos = df["net_amount"] <= 0
     if nonpositive_amounts == "error":
         if nonpos.any():
-            raise _fail(df, nonpos, "net_amount", "zero or negative", ctx,
+            raise row_error(df, nonpos, "net_amount", "zero or negative", ctx,
                         fix="pass nonpositive_amounts='drop' to drop those orders, or 'keep'")
     elif nonpositive_amounts == "drop":
         keep(nonpos, "nonpositive_amount", "orders with net_amount <= 0")
@@ -1093,14 +1098,14 @@ def read_orders(
 
     # ---- validate, sort ------------------------------------------------------------------------
     schema = orders_schema(allow_negative_amounts=(nonpositive_amounts == "keep"))
-    _validate(schema, df, ctx, "orders")
+    validate_schema(schema, df, ctx, "orders")
 
-    df = df.sort_values(["order_ts", _ROW], kind="mergesort").drop(columns=_ROW).reset_index(drop=True)
+    df = df.sort_values(["order_ts", SOURCE_ROW], kind="mergesort").drop(columns=SOURCE_ROW).reset_index(drop=True)
     ledger.check(len(df))
     return df, ledger
 
 
-def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
+def hashable_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Copy of ``frame`` whose cells can be hashed (lists and dicts turned into their repr)."""
     out = frame
     for col in frame.columns:
@@ -1116,7 +1121,7 @@ def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _conflict_error(df: pd.DataFrame, rep: pd.Series, content: list[str], ctx: _Ctx) -> DataError:
+def _conflict_error(df: pd.DataFrame, rep: pd.Series, content: list[str], ctx: SourceInfo) -> DataError:
     sub = df.loc[rep.to_numpy()]
     n_ids = int(sub["order_id"].nunique())
     n_rows = int(rep.sum())
@@ -1129,11 +1134,11 @@ def _conflict_error(df: pd.DataFrame, rep: pd.Series, content: list[str], ctx: _
         if len(diff) > 1:
             extra = f"; {len(diff) - 1} more column{'s differ' if len(diff) > 2 else ' differs'}"
         parts.append(
-            f"order_id {_show(oid)} at {ctx.rows_word} {a[_ROW]} and {b[_ROW]} "
+            f"order_id {_show(oid)} at {ctx.rows_word} {a[SOURCE_ROW]} and {b[SOURCE_ROW]} "
             f"({d}: {_show(a[d]) if diff else ''} vs {_show(b[d]) if diff else ''}"
             f"{extra})"
         )
-        rows += [a[_ROW], b[_ROW]]
+        rows += [a[SOURCE_ROW], b[SOURCE_ROW]]
         vals += [oid, oid]
     more = ", ..." if n_ids > 3 else ""
     return DataError(
@@ -1188,65 +1193,65 @@ def read_table(path_or_df, kind: str, columns: Mapping[str, str] | None = None, 
     if kind not in TABLES:
         raise ValueError(f"kind={kind!r} is not one of {', '.join(map(repr, TABLES))}")
     spec = TABLES[kind]
-    df, ctx, _ = _read_source(path_or_df, encoding, kind)
-    df = _apply_mapping(df, columns, ctx, kind)
-    _require(df, spec["required"], ctx, f"the {kind} table")
+    df, ctx, _ = read_source(path_or_df, encoding, kind)
+    df = apply_column_map(df, columns, ctx, kind)
+    require_columns(df, spec["required"], ctx, f"the {kind} table")
 
     if kind == "customers":
-        cid = _as_text(df["customer_id"])
+        cid = as_text(df["customer_id"])
         if cid.isna().any():
-            raise _fail(df, cid.isna(), "customer_id", "blank", ctx, values=df["customer_id"])
-        df["customer_id"] = _parse_ids(df["customer_id"])
+            raise row_error(df, cid.isna(), "customer_id", "blank", ctx, values=df["customer_id"])
+        df["customer_id"] = parse_ids(df["customer_id"])
         dup = df["customer_id"].duplicated(keep=False)
         if dup.any():
-            raise _fail(df, dup, "customer_id", "customer id repeated", ctx)
+            raise row_error(df, dup, "customer_id", "customer id repeated", ctx)
         if "first_order_ts" in df.columns:
-            ts, bad, _ = _parse_timestamps(df["first_order_ts"])
+            ts, bad, _ = parse_timestamps(df["first_order_ts"])
             if bad.any():
-                raise _fail(df, bad, "first_order_ts", "not a readable date", ctx,
+                raise row_error(df, bad, "first_order_ts", "not a readable date", ctx,
                             hint=f"Accepted formats include {_ACCEPTED_DATES}.")
             df["first_order_ts"] = ts
         if "city_tier" in df.columns:
-            vals, bad = _parse_counts(df["city_tier"])
+            vals, bad = parse_counts(df["city_tier"])
             bad = bad | vals.isna() | (vals < 1) | (vals > 5)
             if bad.any():
-                raise _fail(df, bad, "city_tier", "not a city tier 1–5", ctx)
+                raise row_error(df, bad, "city_tier", "not a city tier 1–5", ctx)
             df["city_tier"] = vals.astype("int64")
         if "member" in df.columns:
-            vals, bad = _parse_bool(df["member"])
+            vals, bad = parse_bool(df["member"])
             if bad.any():
-                raise _fail(df, bad, "member", "not true/false (or 1/0, yes/no, 是/否)", ctx)
+                raise row_error(df, bad, "member", "not true/false (or 1/0, yes/no, 是/否)", ctx)
             df["member"] = vals.astype(bool)
         _type_text_columns(df, ("province", "acquisition_channel", "age_band"))
         schema = _customers_schema()
     else:
-        ts, bad, _ = _parse_timestamps(df["date"])
+        ts, bad, _ = parse_timestamps(df["date"])
         bad = bad | ts.isna()
         if bad.any():
-            raise _fail(df, bad, "date", "not a readable date", ctx,
+            raise row_error(df, bad, "date", "not a readable date", ctx,
                         hint=f"Accepted formats include {_ACCEPTED_DATES}.")
         if (ts != ts.dt.normalize()).any():
             timed = (ts != ts.dt.normalize()).to_numpy()
-            raise _fail(df, timed, "date", "has a time of day (expected dates)", ctx)
+            raise row_error(df, timed, "date", "has a time of day (expected dates)", ctx)
         df["date"] = ts
-        chan = _as_text(df["channel"])
+        chan = as_text(df["channel"])
         if chan.isna().any():
-            raise _fail(df, chan.isna(), "channel", "blank", ctx)
+            raise row_error(df, chan.isna(), "channel", "blank", ctx)
         df["channel"] = chan
         for col in ("visitors", "product_views", "add_to_cart", "orders"):
-            vals, bad = _parse_counts(df[col])
+            vals, bad = parse_counts(df[col])
             bad = bad | vals.isna() | (vals < 0)
             if bad.any():
-                raise _fail(df, bad, col, "not a whole number >= 0", ctx)
+                raise row_error(df, bad, col, "not a whole number >= 0", ctx)
             df[col] = vals.astype("int64")
         dup = df.duplicated(["date", "channel"], keep=False)
         if dup.any():
-            raise _fail(df, dup, "date", "(date, channel) repeated", ctx,
+            raise row_error(df, dup, "date", "(date, channel) repeated", ctx,
                         values=df["date"].dt.strftime("%Y-%m-%d") + " " + df["channel"])
         schema = _funnel_schema()
 
-    _validate(schema, df, ctx, kind)
-    df = df.drop(columns=_ROW)
+    validate_schema(schema, df, ctx, kind)
+    df = df.drop(columns=SOURCE_ROW)
     if kind == "funnel_daily":
         df = df.sort_values(["date", "channel"], kind="mergesort").reset_index(drop=True)
     return df
@@ -1272,7 +1277,7 @@ class ShopData:
 def demo_dir() -> Path:
     """The bundled demo shop directory (``datasets/demo_shop``); DataError if it is absent."""
     d = Path(__file__).resolve().parent.parent / "datasets" / "demo_shop"
-    if not d.is_dir() or not _find_table(d, "orders"):
+    if not d.is_dir() or not find_table(d, "orders"):
         raise DataError(
             f"the bundled demo shop is missing: no orders file in {d}; "
             "regenerate it with `make demo` (or reinstall ecomkit from a full checkout)"
@@ -1280,7 +1285,7 @@ def demo_dir() -> Path:
     return d
 
 
-def _find_table(directory: Path, stem: str) -> Path | None:
+def find_table(directory: Path, stem: str) -> Path | None:
     hits = [p for p in sorted(directory.iterdir())
             if p.is_file() and p.name.lower().startswith(stem + ".") and _extension(p) in SUPPORTED_EXTENSIONS]
     if len(hits) > 1:
@@ -1315,7 +1320,7 @@ def load_shop(data="demo", columns: Mapping[str, str] | None = None, **rules) ->
             orders, ledger = read_orders(path, columns, **rules)
             return ShopData(orders, ledger, source=str(path))
         directory = path
-    orders_path = _find_table(directory, "orders")
+    orders_path = find_table(directory, "orders")
     if orders_path is None:
         raise DataError(
             f"{directory}: no orders file (expected orders.csv, orders.csv.gz or orders.parquet); "
@@ -1324,7 +1329,7 @@ def load_shop(data="demo", columns: Mapping[str, str] | None = None, **rules) ->
     orders, ledger = read_orders(orders_path, columns, **rules)
     tables = {}
     for kind in ("customers", "funnel_daily"):
-        p = _find_table(directory, kind)
+        p = find_table(directory, kind)
         tables[kind] = read_table(p, kind, encoding=rules.get("encoding")) if p else None
     truth = None
     if (directory / "truth.json").exists():
@@ -1363,7 +1368,7 @@ def pseudonymise_ids(series: pd.Series, salt: str, length: int = 16) -> pd.Serie
     if not 8 <= int(length) <= 64:
         raise ValueError("length must be between 8 and 64 hex characters")
     s = pd.Series(series)
-    text = _as_text(s)
+    text = as_text(s)
     uniq = pd.unique(text.dropna())
     prefix = salt.encode("utf-8") + b"\x1f"
     table = {u: hashlib.sha256(prefix + str(u).encode("utf-8")).hexdigest()[: int(length)] for u in uniq}

@@ -34,19 +34,19 @@ import pandas as pd
 from ecomkit.data import (
     DataError,
     RowLedger,
-    _apply_mapping,
-    _as_text,
-    _fail,
-    _find_table,
-    _parse_counts,
-    _parse_ids,
-    _parse_money,
-    _parse_timestamps,
-    _read_source,
-    _require,
-    _to_bounds,
-    _check_option,
-    _ROW,
+    apply_column_map,
+    as_text,
+    row_error,
+    find_table,
+    parse_counts,
+    parse_ids,
+    parse_money,
+    parse_timestamps,
+    read_source,
+    require_columns,
+    window_bounds,
+    check_option,
+    SOURCE_ROW,
     demo_dir,
 )
 from ecomkit.simulate.geography import PROVINCES
@@ -213,7 +213,7 @@ def normalise_province(values) -> pd.Series:
     >>> normalise_province(pd.Series(["广东省", "inner mongolia", "Xinjiang Uygur"])).tolist()
     ['Guangdong', 'Inner Mongolia', 'Xinjiang']
     """
-    text = _as_text(pd.Series(values))
+    text = as_text(pd.Series(values))
     uniq = pd.unique(text.dropna())
     table = {u: _PROVINCE_KEYS.get(_province_key(u)) for u in uniq}
     return text.map(table).astype(object)
@@ -224,7 +224,7 @@ def _parse_measure(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         vals = pd.to_numeric(s, errors="coerce").astype("float64")
         return vals, vals.notna() & ~np.isfinite(vals)
-    text = _as_text(s)
+    text = as_text(s)
     cleaned = text.str.replace(r"(?i)\s*(kg|公斤|千克|cm|厘米|km|公里|days?|天)\s*$", "", regex=True)
     vals = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     return vals, text.notna() & ~np.isfinite(vals)
@@ -235,7 +235,7 @@ def _parse_flag(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         return s.astype(object), pd.Series(False, index=s.index)
     truthy = {"true", "1", "yes", "y", "t", "是", "1.0"}
     falsy = {"false", "0", "no", "n", "f", "否", "0.0"}
-    text = _as_text(s).str.lower()
+    text = as_text(s).str.lower()
     out = text.map(lambda v: True if v in truthy else (False if v in falsy else None))
     return out, text.notna() & out.isna()
 
@@ -292,19 +292,19 @@ def read_shipments(source, columns: Mapping[str, str] | None = None, *, start=No
                                  ("nonpositive_costs", nonpositive_costs, ("error", "drop")),
                                  ("unknown_provinces", unknown_provinces, ("error", "drop")),
                                  ("missing_weights", missing_weights, ("error", "drop"))):
-        _check_option(name, value, allowed)
-    t0, t1, start_txt, end_txt = _to_bounds(start, end)
-    df, ctx, notes = _read_source(source, encoding, "shipments")
+        check_option(name, value, allowed)
+    t0, t1, start_txt, end_txt = window_bounds(start, end)
+    df, ctx, notes = read_source(source, encoding, "shipments")
     ledger = RowLedger(rows_in=len(df))
     for note in notes:
         ledger.note(note)
-    df = _apply_mapping(df, columns, ctx, "shipments")
-    _require(df, REQUIRED_SHIPMENT_COLUMNS, ctx, "the shipments")
+    df = apply_column_map(df, columns, ctx, "shipments")
+    require_columns(df, REQUIRED_SHIPMENT_COLUMNS, ctx, "the shipments")
     if "chargeable_weight_kg" not in df.columns and "actual_weight_kg" not in df.columns:
         raise DataError(
             f"the shipments in {ctx.name} need a weight: map a column to 'chargeable_weight_kg' "
             f"or 'actual_weight_kg'; columns present: "
-            f"{', '.join(repr(c) for c in df.columns if c != _ROW)}", column="chargeable_weight_kg")
+            f"{', '.join(repr(c) for c in df.columns if c != SOURCE_ROW)}", column="chargeable_weight_kg")
 
     def keep(mask_drop, reason: str, description: str) -> None:
         nonlocal df
@@ -316,26 +316,26 @@ def read_shipments(source, columns: Mapping[str, str] | None = None, *, start=No
     for col in ("order_id", "shipment_id", "customer_id"):
         if col not in df.columns:
             continue
-        text = _as_text(df[col])
+        text = as_text(df[col])
         if text.isna().any():
-            raise _fail(df, text.isna(), col, "blank", ctx, values=df[col])
-        df[col] = _parse_ids(df[col], text)
+            raise row_error(df, text.isna(), col, "blank", ctx, values=df[col])
+        df[col] = parse_ids(df[col], text)
 
     # ---- text columns ---------------------------------------------------------------------
     for col in ("carrier", "origin", "origin_city", "destination_city", "sku"):
         if col in df.columns:
-            df[col] = _as_text(df[col])
+            df[col] = as_text(df[col])
     if "carrier" in df.columns:
         df["carrier"] = df["carrier"].fillna("unknown")
     else:
         df["carrier"] = "all"
         ledger.note("no carrier column: every parcel counted under carrier 'all'")
     if "direction" in df.columns:
-        raw = _as_text(df["direction"])
+        raw = as_text(df["direction"])
         mapped = raw.str.lower().map(_DIRECTIONS)
         bad = mapped.isna()
         if bad.any():
-            raise _fail(df, bad, "direction", "not outbound/return", ctx, values=df["direction"],
+            raise row_error(df, bad, "direction", "not outbound/return", ctx, values=df["direction"],
                         hint="Accepted: outbound, forward, 发货, 正向 / return, reverse, 退货, 逆向.")
         df["direction"] = mapped.astype(object)
     else:
@@ -345,66 +345,66 @@ def read_shipments(source, columns: Mapping[str, str] | None = None, *, start=No
     # ---- numbers --------------------------------------------------------------------------
     for col in _MONEY:
         if col in df.columns:
-            vals, _, bad = _parse_money(df[col])
+            vals, _, bad = parse_money(df[col])
             if bad.any():
-                raise _fail(df, bad, col, "not an amount", ctx)
+                raise row_error(df, bad, col, "not an amount", ctx)
             df[col] = vals
     for col in _MEASURES:
         if col in df.columns:
             vals, bad = _parse_measure(df[col])
             if bad.any():
-                raise _fail(df, bad, col, "not a number", ctx)
+                raise row_error(df, bad, col, "not a number", ctx)
             df[col] = vals
     for col, low in (("city_tier", 1), ("zone", 0), ("units", 1), ("promised_days", 0)):
         if col in df.columns:
-            vals, bad = _parse_counts(df[col])
+            vals, bad = parse_counts(df[col])
             bad = bad | (vals < low)
             if col == "city_tier":
                 bad = bad | (vals > 5)
             if bad.any():
                 what = "not a city tier 1–5" if col == "city_tier" else f"not a whole number >= {low}"
-                raise _fail(df, bad, col, what, ctx)
+                raise row_error(df, bad, col, what, ctx)
             if vals.isna().any():
-                raise _fail(df, vals.isna(), col, "blank", ctx, values=df[col])
+                raise row_error(df, vals.isna(), col, "blank", ctx, values=df[col])
             df[col] = vals.astype("int64")
     for col in ("order_ts", "shipped_ts"):
         if col in df.columns:
-            ts, bad, _ = _parse_timestamps(df[col])
+            ts, bad, _ = parse_timestamps(df[col])
             if bad.any():
-                raise _fail(df, bad, col, "not a readable date", ctx)
+                raise row_error(df, bad, col, "not a readable date", ctx)
             df[col] = ts
     if "late" in df.columns:
         vals, bad = _parse_flag(df["late"])
         if bad.any():
-            raise _fail(df, bad, "late", "not true/false", ctx)
+            raise row_error(df, bad, "late", "not true/false", ctx)
         if vals.isna().any():
-            raise _fail(df, vals.isna(), "late", "blank", ctx, values=df["late"])
+            raise row_error(df, vals.isna(), "late", "blank", ctx, values=df["late"])
         df["late"] = vals.astype(bool)
     positive = ("actual_weight_kg", "chargeable_weight_kg", "length_cm", "width_cm", "height_cm")
     for col in positive + ("distance_km", "actual_days"):
         if col in df.columns:
             bad = df[col] <= 0 if col in positive else df[col] < 0
             if bad.any():
-                raise _fail(df, bad, col, "zero or negative" if col in positive else "negative", ctx)
+                raise row_error(df, bad, col, "zero or negative" if col in positive else "negative", ctx)
 
     # ---- duplicates -----------------------------------------------------------------------
-    content = [c for c in df.columns if c != _ROW]
+    content = [c for c in df.columns if c != SOURCE_ROW]
     exact = df[content].duplicated(keep="first")
     if duplicates == "error" and exact.any():
-        raise _fail(df, exact, content[0], "row repeated", ctx,
+        raise row_error(df, exact, content[0], "row repeated", ctx,
                     fix="pass duplicates='drop_exact' to drop identical repeats")
     keep(exact, "duplicate_rows", "exact duplicate rows (identical in every column): kept the first")
     if "shipment_id" in df.columns:
         rep = df["shipment_id"].duplicated(keep=False)
         if rep.any():
-            raise _fail(df, rep, "shipment_id", "shipment id repeated with different content", ctx)
+            raise row_error(df, rep, "shipment_id", "shipment id repeated with different content", ctx)
 
     # ---- provinces ------------------------------------------------------------------------
     province = normalise_province(df["destination_province"])
     unknown = province.isna().to_numpy()
     if unknown.any():
         if unknown_provinces == "error":
-            raise _fail(df, unknown, "destination_province", "not a mainland province", ctx,
+            raise row_error(df, unknown, "destination_province", "not a mainland province", ctx,
                         fix="pass unknown_provinces='drop' to drop those parcels",
                         hint="Use pinyin (Guangdong) or Chinese (广东 / 广东省) province names.")
         keep(unknown, "unknown_province", "parcels to a province outside the 31 mainland ones")
@@ -415,14 +415,14 @@ def read_shipments(source, columns: Mapping[str, str] | None = None, *, start=No
     bad_cost = (df["shipping_cost_cny"].isna() | (df["shipping_cost_cny"] <= 0)).to_numpy()
     if bad_cost.any():
         if nonpositive_costs == "error":
-            raise _fail(df, bad_cost, "shipping_cost_cny", "blank, zero or negative", ctx,
+            raise row_error(df, bad_cost, "shipping_cost_cny", "blank, zero or negative", ctx,
                         fix="pass nonpositive_costs='drop' to drop those parcels")
         keep(bad_cost, "nonpositive_cost", "parcels whose shipping_cost_cny is blank, zero or negative")
     weight_cols = [c for c in ("chargeable_weight_kg", "actual_weight_kg") if c in df.columns]
     no_weight = df[weight_cols].isna().all(axis=1).to_numpy()
     if no_weight.any():
         if missing_weights == "error":
-            raise _fail(df, no_weight, weight_cols[0], "blank (no weight at all)", ctx,
+            raise row_error(df, no_weight, weight_cols[0], "blank (no weight at all)", ctx,
                         fix="pass missing_weights='drop' to drop those parcels")
         keep(no_weight, "missing_weight", "parcels without any weight")
     dims = all(c in df.columns for c in ("length_cm", "width_cm", "height_cm"))
@@ -483,8 +483,8 @@ def read_shipments(source, columns: Mapping[str, str] | None = None, *, start=No
         df["late"] = (df["actual_days"] > df["promised_days"]).to_numpy()
 
     sort_cols = [c for c in (when, "shipment_id") if c is not None and c in df.columns]
-    df = df.sort_values(sort_cols + [_ROW] if sort_cols else [_ROW], kind="mergesort")
-    df = df.drop(columns=_ROW).reset_index(drop=True)
+    df = df.sort_values(sort_cols + [SOURCE_ROW] if sort_cols else [SOURCE_ROW], kind="mergesort")
+    df = df.drop(columns=SOURCE_ROW).reset_index(drop=True)
     ledger.check(len(df))
     return df, ledger
 
@@ -538,13 +538,13 @@ def load_shipments(data="demo", columns: Mapping[str, str] | None = None, **rule
             shipments, ledger = read_shipments(path, columns, **rules)
             return LogisticsData(shipments, ledger, source=str(path))
         directory = path
-    ship_path = _find_table(directory, "shipments")
+    ship_path = find_table(directory, "shipments")
     if ship_path is None:
         raise DataError(f"{directory}: no shipments file (expected shipments.csv or shipments.parquet); "
                         f"found: {', '.join(p.name for p in sorted(directory.iterdir())) or 'nothing'}")
     tables: dict[str, pd.DataFrame | None] = {}
     for kind in _AUX_TABLES:
-        found = _find_table(directory, kind)
+        found = find_table(directory, kind)
         tables[kind] = _read_aux(found, kind) if found else None
     rules.setdefault("warehouses", tables["warehouses"])
     shipments, ledger = read_shipments(ship_path, columns, **rules)

@@ -40,23 +40,23 @@ import numpy as np
 import pandas as pd
 
 from ecomkit.data import (
-    _ROW,
+    SOURCE_ROW,
     DataError,
     RowLedger,
-    _apply_mapping,
-    _as_text,
-    _check_option,
-    _fail,
-    _find_table,
-    _hashable,
-    _parse_bool,
-    _parse_counts,
-    _parse_ids,
-    _parse_money,
-    _parse_timestamps,
-    _read_source,
-    _require,
-    _to_bounds,
+    apply_column_map,
+    as_text,
+    check_option,
+    row_error,
+    find_table,
+    hashable_frame,
+    parse_bool,
+    parse_counts,
+    parse_ids,
+    parse_money,
+    parse_timestamps,
+    read_source,
+    require_columns,
+    window_bounds,
     demo_dir,
 )
 from ecomkit.viz import format_percent, format_yuan
@@ -180,68 +180,68 @@ def read_panel(source, columns: Mapping[str, str] | None = None, *, start=None, 
 
     >>> panel, ledger = read_panel("my_panel.csv", columns={"货号": "sku"})   # doctest: +SKIP
     """
-    _check_option("zero_units", zero_units, ("drop", "keep"))
-    _check_option("nonpositive_prices", nonpositive_prices, ("error", "drop"))
-    _check_option("duplicates", duplicates, ("drop_exact", "error"))
-    t0, t1, start_txt, end_txt = _to_bounds(start, end)
-    df, ctx, notes = _read_source(source, encoding, "price panel")
-    df = _apply_mapping(df, columns, ctx, "price panel")
-    _require(df, PANEL_REQUIRED, ctx, "the price panel")
+    check_option("zero_units", zero_units, ("drop", "keep"))
+    check_option("nonpositive_prices", nonpositive_prices, ("error", "drop"))
+    check_option("duplicates", duplicates, ("drop_exact", "error"))
+    t0, t1, start_txt, end_txt = window_bounds(start, end)
+    df, ctx, notes = read_source(source, encoding, "price panel")
+    df = apply_column_map(df, columns, ctx, "price panel")
+    require_columns(df, PANEL_REQUIRED, ctx, "the price panel")
     ledger = RowLedger(rows_in=len(df), notes=notes)
 
-    sku = _as_text(df["sku"])
+    sku = as_text(df["sku"])
     if sku.isna().any():
-        raise _fail(df, sku.isna(), "sku", "blank", ctx)
-    df["sku"] = _parse_ids(df["sku"], sku)
+        raise row_error(df, sku.isna(), "sku", "blank", ctx)
+    df["sku"] = parse_ids(df["sku"], sku)
 
-    stamps, bad, _ = _parse_timestamps(df["date"])
+    stamps, bad, _ = parse_timestamps(df["date"])
     bad = bad | stamps.isna()
     if bad.any():
-        raise _fail(df, bad, "date", "not a readable date", ctx,
+        raise row_error(df, bad, "date", "not a readable date", ctx,
                     hint="Accepted formats include 2024-06-18, 2024/6/18 and 2024年6月18日.")
     timed = (stamps != stamps.dt.normalize()).to_numpy()
     if timed.any():
-        raise _fail(df, timed, "date", "has a time of day (expected one row per SKU and day or week)", ctx,
+        raise row_error(df, timed, "date", "has a time of day (expected one row per SKU and day or week)", ctx,
                     fix="sum sales lines to one row per SKU and date first")
     df["date"] = stamps
 
     for col in ("price", "list_price", "unit_cost"):
         if col not in df.columns:
             continue
-        values, _, unreadable = _parse_money(df[col])
+        values, _, unreadable = parse_money(df[col])
         bad = unreadable | values.isna()
         if bad.any():
-            raise _fail(df, bad, col, "blank or not an amount", ctx)
+            raise row_error(df, bad, col, "blank or not an amount", ctx)
         df[col] = values.astype("float64")
     for col in ("list_price", "unit_cost"):
         if col in df.columns and (df[col] <= 0).any():
-            raise _fail(df, df[col] <= 0, col, "zero or negative", ctx)
+            raise row_error(df, df[col] <= 0, col, "zero or negative", ctx)
 
-    units, bad = _parse_counts(df["units"])
+    units, bad = parse_counts(df["units"])
     negative = units < 0
     if negative.any():
-        raise _fail(df, negative, "units", "negative (returns netted off?)", ctx,
+        raise row_error(df, negative, "units", "negative (returns netted off?)", ctx,
                     fix="give units sold before returns")
     bad = bad | units.isna()
     if bad.any():
-        raise _fail(df, bad, "units", "blank or not a whole number", ctx)
+        raise row_error(df, bad, "units", "blank or not a whole number", ctx)
     df["units"] = units.astype("int64")
 
     for col in ("promo", "price_test"):
         if col in df.columns:
-            flags, bad = _parse_bool(df[col])
+            flags, bad = parse_bool(df[col])
             if bad.any():
-                raise _fail(df, bad, col, "not true/false (or 1/0, yes/no, 是/否)", ctx)
+                raise row_error(df, bad, col, "not true/false (or 1/0, yes/no, 是/否)", ctx)
             df[col] = flags.astype(bool)
     if "category" in df.columns:
-        category = _as_text(df["category"])
+        category = as_text(df["category"])
         if category.isna().any():
-            raise _fail(df, category.isna(), "category", "blank", ctx)
+            raise row_error(df, category.isna(), "category", "blank", ctx)
         df["category"] = category
         changing = df.groupby("sku")["category"].nunique()
         if (changing > 1).any():
             mask = df["sku"].isin(changing.index[changing > 1])
-            raise _fail(df, mask, "category", "differs between rows of one SKU", ctx)
+            raise row_error(df, mask, "category", "differs between rows of one SKU", ctx)
     else:
         ledger.note("no category column: every SKU is treated as one category 'all'")
         df["category"] = "all"
@@ -257,14 +257,14 @@ def read_panel(source, columns: Mapping[str, str] | None = None, *, start=None, 
     key = df.duplicated(["sku", "date"], keep=False)
     if key.any():
         if duplicates == "error":
-            raise _fail(df, key, "date", "(sku, date) repeated", ctx,
+            raise row_error(df, key, "date", "(sku, date) repeated", ctx,
                         values=df["sku"].astype(str) + " " + df["date"].dt.strftime("%Y-%m-%d"))
-        content = [c for c in df.columns if c != _ROW]
-        keep(_hashable(df[content]).duplicated(keep="first"), "duplicate_rows",
+        content = [c for c in df.columns if c != SOURCE_ROW]
+        keep(hashable_frame(df[content]).duplicated(keep="first"), "duplicate_rows",
              "exact duplicate rows: kept the first")
         key = df.duplicated(["sku", "date"], keep=False)
         if key.any():
-            raise _fail(df, key, "date", "(sku, date) repeated with different content", ctx,
+            raise row_error(df, key, "date", "(sku, date) repeated with different content", ctx,
                         values=df["sku"].astype(str) + " " + df["date"].dt.strftime("%Y-%m-%d"),
                         fix="sum the rows of one SKU and date first")
     # 2. window
@@ -276,7 +276,7 @@ def read_panel(source, columns: Mapping[str, str] | None = None, *, start=None, 
     nonpositive = df["price"] <= 0
     if nonpositive.any():
         if nonpositive_prices == "error":
-            raise _fail(df, nonpositive, "price", "zero or negative", ctx,
+            raise row_error(df, nonpositive, "price", "zero or negative", ctx,
                         fix="pass nonpositive_prices='drop' to drop those rows")
         keep(nonpositive, "nonpositive_price", "rows with price <= 0")
     # 4. zero units
@@ -289,7 +289,7 @@ def read_panel(source, columns: Mapping[str, str] | None = None, *, start=None, 
     if len(df) == 0:
         raise DataError(f"no rows left in {ctx.name} after cleaning: {ledger}; "
                         "check start/end and the cleaning options")
-    df = df.sort_values(["sku", "date", _ROW], kind="mergesort").drop(columns=_ROW).reset_index(drop=True)
+    df = df.sort_values(["sku", "date", SOURCE_ROW], kind="mergesort").drop(columns=SOURCE_ROW).reset_index(drop=True)
     order = [c for c in ("sku", "date", "category", "price", "list_price", "unit_cost", "units", "promo", "price_test")
              if c in df.columns]
     df = df[order + [c for c in df.columns if c not in order]]
@@ -304,30 +304,30 @@ def read_baskets(source, columns: Mapping[str, str] | None = None, *, encoding: 
     date, promo (true while the offer was live), threshold_discount, net_paid, cost_of_goods (CNY).
     Any bad value is a :class:`ecomkit.data.DataError`.
     """
-    df, ctx, _ = _read_source(source, encoding, "baskets")
-    df = _apply_mapping(df, columns, ctx, "baskets")
-    _require(df, BASKET_REQUIRED, ctx, "the baskets table")
+    df, ctx, _ = read_source(source, encoding, "baskets")
+    df = apply_column_map(df, columns, ctx, "baskets")
+    require_columns(df, BASKET_REQUIRED, ctx, "the baskets table")
     for col in ("gross_value", "threshold_discount", "net_paid", "cost_of_goods"):
         if col not in df.columns:
             continue
-        values, _, unreadable = _parse_money(df[col])
+        values, _, unreadable = parse_money(df[col])
         bad = unreadable | values.isna() | (values < 0)
         if bad.any():
-            raise _fail(df, bad, col, "blank, negative or not an amount", ctx)
+            raise row_error(df, bad, col, "blank, negative or not an amount", ctx)
         df[col] = values.astype("float64")
     if "promo" in df.columns:
-        flags, bad = _parse_bool(df["promo"])
+        flags, bad = parse_bool(df["promo"])
         if bad.any():
-            raise _fail(df, bad, "promo", "not true/false (or 1/0, yes/no, 是/否)", ctx)
+            raise row_error(df, bad, "promo", "not true/false (or 1/0, yes/no, 是/否)", ctx)
         df["promo"] = flags.astype(bool)
     if "date" in df.columns:
-        stamps, bad, _ = _parse_timestamps(df["date"])
+        stamps, bad, _ = parse_timestamps(df["date"])
         if (bad | stamps.isna()).any():
-            raise _fail(df, bad | stamps.isna(), "date", "not a readable date", ctx)
+            raise row_error(df, bad | stamps.isna(), "date", "not a readable date", ctx)
         df["date"] = stamps
     if "basket_id" in df.columns:
-        df["basket_id"] = _parse_ids(df["basket_id"])
-    return df.drop(columns=_ROW).reset_index(drop=True)
+        df["basket_id"] = parse_ids(df["basket_id"])
+    return df.drop(columns=SOURCE_ROW).reset_index(drop=True)
 
 
 def _demo_truth(directory: Path) -> dict | None:
@@ -364,12 +364,12 @@ def load_panel(data="demo", columns: Mapping[str, str] | None = None, **rules) -
             panel, ledger = read_panel(path, columns, **rules)
             return PanelData(panel, ledger, source=str(path))
         directory = path
-    panel_path = _find_table(directory, DEMO_PANEL)
+    panel_path = find_table(directory, DEMO_PANEL)
     if panel_path is None:
         hint = "; regenerate the demo with `make demo`" if is_demo else ""
         raise DataError(f"{directory}: no price panel file (expected price_panel.csv or price_panel.parquet){hint}")
     panel, ledger = read_panel(panel_path, columns, **rules)
-    baskets_path = _find_table(directory, DEMO_BASKETS)
+    baskets_path = find_table(directory, DEMO_BASKETS)
     baskets = read_baskets(baskets_path, encoding=rules.get("encoding")) if baskets_path else None
     source = f"demo ({directory})" if is_demo else str(directory)
     return PanelData(panel, ledger, baskets, _demo_truth(directory), source)

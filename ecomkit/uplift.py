@@ -165,11 +165,11 @@ def _read_campaign(source, columns, treatment_col, outcome_col, missing_outcomes
                    features, encoding):
     from ecomkit import data as d
 
-    df, ctx, notes = d._read_source(source, encoding, "campaign")
+    df, ctx, notes = d.read_source(source, encoding, "campaign")
     ledger = d.RowLedger(rows_in=len(df))
     for note in notes:
         ledger.note(note)
-    df = d._apply_mapping(df, columns, ctx, "campaign")
+    df = d.apply_column_map(df, columns, ctx, "campaign")
     for given, ours in ((treatment_col, "treatment"), (outcome_col, "converted")):
         if given != ours and given in df.columns:
             if ours in df.columns:
@@ -179,12 +179,12 @@ def _read_campaign(source, columns, treatment_col, outcome_col, missing_outcomes
             ledger.note(f"column {given!r} used as {ours!r}")
     for col in ("treatment", "converted"):
         if col not in df.columns:
-            present = [c for c in df.columns if c != d._ROW]
+            present = [c for c in df.columns if c != d.SOURCE_ROW]
             near = _suggest_column(col, present)
             maybe = (f"; if it is {near!r}, map it: columns={{{near!r}: {col!r}}} (ecomkit run: --map {near}={col})"
                      if near else f"; map yours to it with columns= (ecomkit run: --map their_name={col})")
             raise d.DataError(f"required column {col!r} is missing from the campaign in {ctx.name}{maybe}; "
-                              f"columns present: {d._list_columns(present)}", column=col)
+                              f"columns present: {d.list_columns(present)}", column=col)
 
     def drop(mask, reason, description):
         nonlocal df
@@ -194,58 +194,58 @@ def _read_campaign(source, columns, treatment_col, outcome_col, missing_outcomes
 
     # customer ids: optional, unique
     if "customer_id" in df.columns:
-        text = d._as_text(df["customer_id"])
+        text = d.as_text(df["customer_id"])
         if text.isna().any():
-            raise d._fail(df, text.isna(), "customer_id", "blank", ctx, values=df["customer_id"])
-        df["customer_id"] = d._parse_ids(df["customer_id"], text)
+            raise d.row_error(df, text.isna(), "customer_id", "blank", ctx, values=df["customer_id"])
+        df["customer_id"] = d.parse_ids(df["customer_id"], text)
         repeated = df["customer_id"].duplicated(keep=False)
         if repeated.any():
             if duplicate_customers == "error":
-                raise d._fail(df, repeated, "customer_id", "customer id repeated (one row per customer expected)",
+                raise d.row_error(df, repeated, "customer_id", "customer id repeated (one row per customer expected)",
                               ctx, fix="pass duplicate_customers='keep_first' to keep the first row of each")
             drop(df["customer_id"].duplicated(keep="first"), "duplicate_customers",
                  "repeated customer_id: kept the first row of each")
 
     # treatment: 0/1
-    labels = d._as_text(df["treatment"]).str.lower()
+    labels = d.as_text(df["treatment"]).str.lower()
     treated, control = labels.isin(_TREATED_LABELS), labels.isin(_CONTROL_LABELS)
     bad = ~(treated | control)
     if bad.any():
-        raise d._fail(df, bad, "treatment", "not 0/1 (or treatment/control)", ctx, values=df["treatment"],
+        raise d.row_error(df, bad, "treatment", "not 0/1 (or treatment/control)", ctx, values=df["treatment"],
                       hint="Treatment must say who got the coupon: 1 (or treatment) for sent, 0 (or control) "
                            "for held out.")
     df["treatment"] = treated.astype("int64").to_numpy()
 
     # outcome and money: blanks are an error or dropped (counted)
-    outcome = d._as_text(df["converted"]).str.lower()
+    outcome = d.as_text(df["converted"]).str.lower()
     blank = outcome.isna().to_numpy().copy()
     money = {}
     for col in _MONEY_COLUMNS:
         if col in df.columns:
-            values, _, unreadable = d._parse_money(df[col])
+            values, _, unreadable = d.parse_money(df[col])
             if unreadable.any():
-                raise d._fail(df, unreadable, col, "not an amount", ctx)
+                raise d.row_error(df, unreadable, col, "not an amount", ctx)
             money[col] = values
             if col == "revenue":
                 blank |= values.isna().to_numpy()
     if blank.any():
         if missing_outcomes == "error":
             which = "converted" if outcome.isna().any() else "revenue"
-            raise d._fail(df, blank, which, "blank outcome", ctx, values=df[which],
+            raise d.row_error(df, blank, which, "blank outcome", ctx, values=df[which],
                           fix="pass missing_outcomes='drop' to drop those customers (counted in the ledger)")
         drop(blank, "missing_outcome", "customers whose outcome (converted or revenue) is blank")
         outcome = outcome[~blank].reset_index(drop=True)
         money = {k: v[~blank].reset_index(drop=True) for k, v in money.items()}
     yes, no = outcome.isin(_YES), outcome.isin(_NO)
     if (~(yes | no)).any():
-        raise d._fail(df, ~(yes | no), "converted", "not 0/1 (or true/false)", ctx, values=df["converted"])
+        raise d.row_error(df, ~(yes | no), "converted", "not 0/1 (or true/false)", ctx, values=df["converted"])
     df["converted"] = yes.astype("int64").to_numpy()
     for col, values in money.items():
         if col == "coupon_cost":
             values = values.fillna(0.0)
         negative = values < 0
         if negative.any():
-            raise d._fail(df, negative, col, "negative amount", ctx)
+            raise d.row_error(df, negative, col, "negative amount", ctx)
         df[col] = values.to_numpy(dtype=float)
 
     # features: everything else, typed (numbers, true/false, or text)
@@ -253,9 +253,9 @@ def _read_campaign(source, columns, treatment_col, outcome_col, missing_outcomes
         missing = [f for f in features if f not in df.columns]
         if missing:
             raise d.DataError(f"features= names {missing}, not in {ctx.name}; columns: "
-                              f"{d._list_columns([c for c in df.columns if c != d._ROW])}", column=missing[0])
-        df = df[[c for c in df.columns if c in RESERVED_COLUMNS or c in features or c == d._ROW]]
-    feature_names = [c for c in df.columns if c not in RESERVED_COLUMNS and c != d._ROW]
+                              f"{d.list_columns([c for c in df.columns if c != d.SOURCE_ROW])}", column=missing[0])
+        df = df[[c for c in df.columns if c in RESERVED_COLUMNS or c in features or c == d.SOURCE_ROW]]
+    feature_names = [c for c in df.columns if c not in RESERVED_COLUMNS and c != d.SOURCE_ROW]
     for col in feature_names:
         df[col] = _type_feature(df[col])
 
@@ -271,8 +271,8 @@ def _read_campaign(source, columns, treatment_col, outcome_col, missing_outcomes
                           "there is no outcome to compare", column="converted", count=len(df))
 
     schema = _campaign_schema(has_ids="customer_id" in df.columns, money=list(money))
-    d._validate(schema, df, ctx, "campaign")
-    df = df.drop(columns=d._ROW).reset_index(drop=True)
+    d.validate_schema(schema, df, ctx, "campaign")
+    df = df.drop(columns=d.SOURCE_ROW).reset_index(drop=True)
     ledger.check(len(df))
     return df, ledger, feature_names
 
@@ -293,7 +293,7 @@ def _suggest_column(wanted: str, present: list[str]) -> str | None:
     for alias in _CAMPAIGN_ALIASES.get(wanted, []):
         if alias.lower() in lowered:
             return lowered[alias.lower()]
-    return d._suggest(wanted, present)
+    return d.suggest_column(wanted, present)
 
 
 def _type_feature(column: pd.Series) -> pd.Series:
@@ -305,7 +305,7 @@ def _type_feature(column: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column.dtype):
         values = column.astype("float64")
     else:
-        text = d._as_text(column)
+        text = d.as_text(column)
         values = pd.to_numeric(text, errors="coerce")
         if (values.isna() & text.notna()).any():
             lowered = text.str.lower()
