@@ -43,7 +43,7 @@ __all__ = [
     "SOURCE_ROW", "SourceInfo", "read_source", "apply_column_map", "require_columns", "row_error",
     "suggest_column", "list_columns", "as_text", "parse_ids", "parse_money", "parse_timestamps",
     "parse_counts", "parse_bool", "window_bounds", "check_option", "validate_schema", "hashable_frame",
-    "find_table",
+    "find_table", "resolve_data", "DataSource",
     "DataError",
     "RowLedger",
     "ShopData",
@@ -1295,6 +1295,43 @@ def find_table(directory: Path, stem: str) -> Path | None:
     return hits[0] if hits else None
 
 
+@dataclass(frozen=True)
+class DataSource:
+    """What a chapter's ``DATA`` parameter points at: a DataFrame, one file, or a folder of tables."""
+
+    kind: str  # "frame" | "file" | "folder"
+    frame: pd.DataFrame | None = None
+    path: Path | None = None
+    is_demo: bool = False
+
+    @property
+    def table(self):
+        """The DataFrame or the file path, ready for a ``read_*`` function (not for folders)."""
+        return self.frame if self.kind == "frame" else self.path
+
+    @property
+    def label(self) -> str:
+        return "DataFrame" if self.kind == "frame" else str(self.path)
+
+
+def resolve_data(data) -> DataSource:
+    """Interpret ``data``: ``"demo"`` (the bundled demo folder), a DataFrame, a file or a folder.
+
+    >>> resolve_data("demo").is_demo
+    True
+    """
+    if isinstance(data, pd.DataFrame):
+        return DataSource("frame", frame=data)
+    if not isinstance(data, (str, Path)):
+        raise DataError(f"data= must be 'demo', a path or a DataFrame, not {type(data).__name__}")
+    if isinstance(data, str) and data.strip().lower() == "demo":
+        return DataSource("folder", path=demo_dir(), is_demo=True)
+    path = Path(data).expanduser()
+    if not path.exists():
+        raise DataError(f"data not found: {str(path)!r} (working directory: {Path.cwd()})")
+    return DataSource("folder" if path.is_dir() else "file", path=path)
+
+
 def load_shop(data="demo", columns: Mapping[str, str] | None = None, **rules) -> ShopData:
     """Load a shop: ``"demo"``, a directory, an orders file, or an orders DataFrame.
 
@@ -1302,24 +1339,14 @@ def load_shop(data="demo", columns: Mapping[str, str] | None = None, **rules) ->
     ``truth.json`` (+ ``customer_truth.csv``). ``columns`` maps the *orders* columns; ``rules`` are
     :func:`read_orders`' keyword options. The demo defaults to the window 2023-01-01..2025-12-31.
     """
-    if isinstance(data, pd.DataFrame):
-        orders, ledger = read_orders(data, columns, **rules)
-        return ShopData(orders, ledger, source="DataFrame")
-    if not isinstance(data, (str, Path)):
-        raise DataError(f"data= must be 'demo', a path or a DataFrame, not {type(data).__name__}")
-    is_demo = isinstance(data, str) and data.strip().lower() == "demo"
+    where = resolve_data(data)
+    if where.kind != "folder":
+        orders, ledger = read_orders(where.table, columns, **rules)
+        return ShopData(orders, ledger, source=where.label)
+    directory, is_demo = where.path, where.is_demo
     if is_demo:
-        directory = demo_dir()
         rules.setdefault("start", DEFAULT_DEMO_WINDOW[0])
         rules.setdefault("end", DEFAULT_DEMO_WINDOW[1])
-    else:
-        path = Path(data).expanduser()
-        if not path.exists():
-            raise DataError(f"data not found: {str(path)!r} (working directory: {Path.cwd()})")
-        if not path.is_dir():
-            orders, ledger = read_orders(path, columns, **rules)
-            return ShopData(orders, ledger, source=str(path))
-        directory = path
     orders_path = find_table(directory, "orders")
     if orders_path is None:
         raise DataError(

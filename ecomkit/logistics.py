@@ -47,7 +47,7 @@ from ecomkit.data import (
     window_bounds,
     check_option,
     SOURCE_ROW,
-    demo_dir,
+    resolve_data,
 )
 from ecomkit.simulate.geography import PROVINCES
 
@@ -522,22 +522,11 @@ def load_shipments(data="demo", columns: Mapping[str, str] | None = None, **rule
     >>> data = load_shipments()                     # the demo shop      # doctest: +SKIP
     >>> data.shipments.shape, data.tables           # doctest: +SKIP
     """
-    if isinstance(data, pd.DataFrame):
-        shipments, ledger = read_shipments(data, columns, **rules)
-        return LogisticsData(shipments, ledger, source="DataFrame")
-    if not isinstance(data, (str, Path)):
-        raise DataError(f"data= must be 'demo', a path or a DataFrame, not {type(data).__name__}")
-    is_demo = isinstance(data, str) and data.strip().lower() == "demo"
-    if is_demo:
-        directory = demo_dir()
-    else:
-        path = Path(data).expanduser()
-        if not path.exists():
-            raise DataError(f"data not found: {str(path)!r} (working directory: {Path.cwd()})")
-        if not path.is_dir():
-            shipments, ledger = read_shipments(path, columns, **rules)
-            return LogisticsData(shipments, ledger, source=str(path))
-        directory = path
+    where = resolve_data(data)
+    if where.kind != "folder":
+        shipments, ledger = read_shipments(where.table, columns, **rules)
+        return LogisticsData(shipments, ledger, source=where.label)
+    directory, is_demo = where.path, where.is_demo
     ship_path = find_table(directory, "shipments")
     if ship_path is None:
         raise DataError(f"{directory}: no shipments file (expected shipments.csv or shipments.parquet); "

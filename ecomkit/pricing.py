@@ -57,7 +57,7 @@ from ecomkit.data import (
     read_source,
     require_columns,
     window_bounds,
-    demo_dir,
+    resolve_data,
 )
 from ecomkit.viz import format_percent, format_yuan
 
@@ -348,22 +348,11 @@ def load_panel(data="demo", columns: Mapping[str, str] | None = None, **rules) -
 
     >>> data = load_panel("demo"); data.ledger.to_frame()          # doctest: +SKIP
     """
-    if isinstance(data, pd.DataFrame):
-        panel, ledger = read_panel(data, columns, **rules)
-        return PanelData(panel, ledger, source="DataFrame")
-    if not isinstance(data, (str, Path)):
-        raise DataError(f"data= must be 'demo', a path or a DataFrame, not {type(data).__name__}")
-    is_demo = isinstance(data, str) and data.strip().lower() == "demo"
-    if is_demo:
-        directory = demo_dir()
-    else:
-        path = Path(data).expanduser()
-        if not path.exists():
-            raise DataError(f"data not found: {str(path)!r} (working directory: {Path.cwd()})")
-        if not path.is_dir():
-            panel, ledger = read_panel(path, columns, **rules)
-            return PanelData(panel, ledger, source=str(path))
-        directory = path
+    where = resolve_data(data)
+    if where.kind != "folder":
+        panel, ledger = read_panel(where.table, columns, **rules)
+        return PanelData(panel, ledger, source=where.label)
+    directory, is_demo = where.path, where.is_demo
     panel_path = find_table(directory, DEMO_PANEL)
     if panel_path is None:
         hint = "; regenerate the demo with `make demo`" if is_demo else ""

@@ -126,20 +126,20 @@ def load_campaign(data="demo", columns: Mapping[str, str] | None = None, *,
     if duplicate_customers not in ("error", "keep_first"):
         raise ValueError(f"duplicate_customers={duplicate_customers!r} is not one of 'error', 'keep_first'")
     truth_dir = None
-    is_demo = isinstance(data, str) and data.strip().lower() == "demo"
-    source = data
+    where = d.resolve_data(data)
+    is_demo = where.is_demo
+    source = where.table
     if is_demo:
-        truth_dir = d.demo_dir()
+        truth_dir = where.path
         source = truth_dir / "campaign.csv"
         if not source.exists():
             raise d.DataError(f"the bundled demo campaign is missing: no {source}; regenerate it with `make demo`")
-    elif isinstance(data, (str, Path)) and Path(data).expanduser().is_dir():
-        folder = Path(data).expanduser()
-        hits = [p for p in sorted(folder.iterdir()) if p.is_file() and p.name.lower().startswith("campaign.")]
-        if not hits:
+    elif where.kind == "folder":
+        folder = where.path
+        source = d.find_table(folder, "campaign")
+        if source is None:
             raise d.DataError(f"{folder}: no campaign file (expected campaign.csv or campaign.parquet); "
                               f"found: {', '.join(p.name for p in sorted(folder.iterdir())) or 'nothing'}")
-        source = hits[0]
         truth_dir = folder if (folder / "campaign_truth.json").exists() else None
 
     frame, ledger, feature_names = _read_campaign(source, columns, treatment_col, outcome_col,
