@@ -33,6 +33,8 @@ from sklearn.metrics import average_precision_score, roc_auc_score, silhouette_s
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from ecomkit.data import STATUSES
+
 __all__ = [
     "ORDER_STATUSES",
     "LOG_COLUMNS",
@@ -73,7 +75,7 @@ __all__ = [
     "plot_churn_lift",
 ]
 
-ORDER_STATUSES = ("completed", "returned", "cancelled")
+ORDER_STATUSES = STATUSES  # the loader's status vocabulary
 
 #: Skewed, non-negative columns that are log1p-transformed before standardising
 #: (clustering, persona profiles, the logistic churn model).
