@@ -39,11 +39,12 @@ __all__ = [
     "WEEKS_PER_YEAR",
     "customer_summary",
     "calibration_holdout",
+    "first_purchase_value",
     "cdnow_sample_orders",
-    "simulate_bgnbd_orders",
     "BGNBDFit",
     "GammaGammaFit",
     "fit_bgnbd",
+    "bgnbd_from_params",
     "fit_gamma_gamma",
     "gamma_gamma_assumption",
     "expected_purchases",
@@ -52,6 +53,7 @@ __all__ = [
     "customer_lifetime_value",
     "clv_deciles",
     "max_acquisition_cost",
+    "holdout_errors",
     "frequency_fit_table",
     "calibration_holdout_table",
     "tracking_table",
@@ -60,6 +62,7 @@ __all__ = [
     "plot_calibration_holdout",
     "plot_tracking",
     "plot_p_alive_matrix",
+    "plot_clv_deciles",
 ]
 
 #: Average number of weeks in a year (365.25 days / 7); used to turn an annual discount rate
@@ -368,6 +371,31 @@ def calibration_holdout(
     return result
 
 
+def first_purchase_value(
+    orders: pd.DataFrame,
+    customer_col: str = "customer_id",
+    ts_col: str = "order_ts",
+    value_col: str = "net_amount",
+) -> pd.Series:
+    """Value of each customer's first purchase: the summed amount of her first order day (CNY).
+
+    The first purchase is not in ``monetary_value`` (repeat purchases only); the acquisition value of
+    a customer is its margin plus her CLV. Same-day orders are one purchase, as in the summary.
+
+    Example
+    -------
+    >>> orders = pd.DataFrame({"customer_id": [1, 1, 1], "net_amount": [30.0, 20.0, 99.0],
+    ...     "order_ts": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 20:00", "2024-02-01 10:00"])})
+    >>> first_purchase_value(orders).tolist()
+    [50.0]
+    """
+    ids, days, values = _prepare_orders(orders, customer_col, ts_col, value_col)
+    if len(days) == 0:
+        return pd.Series(dtype=float, name="first_purchase_value").rename_axis(customer_col)
+    customer_ids, cust_start, _, value = _daily_purchases(ids, days, values)
+    return pd.Series(value[cust_start], index=pd.Index(customer_ids, name=customer_col), name="first_purchase_value")
+
+
 def cdnow_sample_orders() -> pd.DataFrame:
     """The CDNOW sample that lifetimes ships, as an orders frame.
 
@@ -397,89 +425,6 @@ def cdnow_sample_orders() -> pd.DataFrame:
             "net_amount": raw["net_amount"],
         }
     )
-
-
-def simulate_bgnbd_orders(
-    n_customers: int,
-    r: float = 0.9,
-    alpha: float = 6.0,
-    a: float = 0.6,
-    b: float = 5.0,
-    p: float = 6.0,
-    q: float = 4.0,
-    gamma: float = 60.0,
-    start="2023-01-01",
-    end="2025-12-31",
-    seed: int = 0,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Orders drawn from BG/NBD (purchases, time unit week) and Gamma-Gamma (spend, CNY).
-
-    A small, vectorised generator for tests, benchmarks and exercises (the demo shop comes from
-    ``ecomkit.simulate``). Each customer is born (first order) at a uniform random moment in
-    [start, end], buys again as a Poisson process with rate ``lambda ~ Gamma(r, 1/alpha)`` per
-    week and drops out after each repeat purchase with probability ``p_drop ~ Beta(a, b)``;
-    every order is worth ``Gamma(p, 1/nu)`` CNY with ``nu ~ Gamma(q, 1/gamma)`` per customer.
-
-    Returns ``(orders, truth)``: orders has ``customer_id``, ``order_ts``, ``net_amount`` (rows
-    in random order); truth has one row per customer with ``purchase_rate_per_week``,
-    ``dropout_prob``, ``mean_spend_cny`` and ``T_weeks``.
-
-    Example
-    -------
-    >>> orders, truth = simulate_bgnbd_orders(1000, seed=1)
-    >>> len(truth)
-    1000
-    """
-    rng = np.random.default_rng(seed)
-    day0 = np.datetime64(pd.Timestamp(start).date(), "D")
-    day1 = np.datetime64(pd.Timestamp(end).date(), "D")
-    ns_per_day = 86_400 * 10**9
-    start_ns = day0.astype("datetime64[ns]").astype(np.int64)
-    end_ns = (day1 + 1).astype("datetime64[ns]").astype(np.int64)  # end of the last day
-    birth = rng.integers(start_ns, end_ns, n_customers)
-    T_weeks = (end_ns - birth) / (7 * ns_per_day)
-    lam = rng.gamma(r, 1.0 / alpha, n_customers)
-    drop = rng.beta(a, b, n_customers)
-    k_max = rng.geometric(drop)  # repeat purchase after which the customer drops out
-    n_arrivals = rng.poisson(lam * T_weeks)  # Poisson arrivals in (birth, end]
-    m = np.minimum(k_max, n_arrivals)  # repeat purchases actually made
-    total = int(m.sum())
-    # The first m of n_arrivals uniform arrival times, via exponential spacings:
-    # U_(k) = S_k / S_(N+1) with S the partial sums of N+1 standard exponentials.
-    e = rng.exponential(1.0, total)
-    csum = np.cumsum(e)
-    first = np.minimum(np.cumsum(m) - m, max(total - 1, 0))
-    within = csum - np.repeat(csum[first] - e[first], m) if total else csum
-    s_m = np.zeros(n_customers)
-    has = m > 0
-    s_m[has] = within[(np.cumsum(m) - 1)[has]]
-    rest = rng.gamma(np.maximum(n_arrivals + 1 - m, 1), 1.0)  # S_(N+1) - S_m
-    t_weeks = np.repeat(T_weeks / (s_m + rest), m) * within
-    repeat_ns = np.repeat(birth, m) + (t_weeks * 7 * ns_per_day).astype(np.int64)
-    repeat_ns = np.minimum(repeat_ns, end_ns - 1)
-    customer = np.concatenate([np.arange(n_customers), np.repeat(np.arange(n_customers), m)])
-    ts = np.concatenate([birth, repeat_ns])
-    nu = rng.gamma(q, 1.0 / gamma, n_customers)
-    amount = np.round(rng.gamma(p, 1.0, customer.size) / nu[customer], 2)
-    amount = np.maximum(amount, 0.01)
-    shuffle = rng.permutation(customer.size)
-    orders = pd.DataFrame(
-        {
-            "customer_id": customer[shuffle].astype(np.int64),
-            "order_ts": ts[shuffle].astype("datetime64[ns]"),
-            "net_amount": amount[shuffle],
-        }
-    )
-    truth = pd.DataFrame(
-        {
-            "purchase_rate_per_week": lam,
-            "dropout_prob": drop,
-            "mean_spend_cny": p / nu,
-            "T_weeks": T_weeks,
-        },
-        index=pd.Index(np.arange(n_customers, dtype=np.int64), name="customer_id"),
-    )
-    return orders, truth
 
 
 # --------------------------------------------------------------------------------------------
@@ -855,6 +800,40 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer: float = 0.0, method: str = "auto
     return fit
 
 
+def bgnbd_from_params(params, time_unit: str = "W") -> BGNBDFit:
+    """A BG/NBD model with given parameters (no fitting): for what-if questions and truth checks.
+
+    Parameters
+    ----------
+    params : mapping with r, alpha (in ``time_unit``), a, b.
+    time_unit : "W" or "D", the unit alpha is expressed in.
+
+    Returns a :class:`BGNBDFit` whose predictions (``expected_purchases``, ``probability_alive``,
+    ``customer_lifetime_value``) use these parameters; ``standard_errors_`` are NaN,
+    ``n_customers_`` is 0 and ``method_`` is "given".
+
+    Example
+    -------
+    >>> model = bgnbd_from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> s = customer_summary(cdnow_sample_orders(), "1997-09-30")
+    >>> round(float(probability_alive(model, s).loc[4]), 3)
+    0.727
+    """
+    _check_time_unit(time_unit)
+    names = ["r", "alpha", "a", "b"]
+    values = pd.Series({name: float(params[name]) for name in names})
+    if not (np.all(np.isfinite(values)) and np.all(values > 0)):
+        raise ValueError(f"BG/NBD parameters must be positive numbers, got {values.to_dict()}")
+    model = BetaGeoFitter()
+    model.params_ = values.copy()
+    model.predict = model.conditional_expected_number_of_purchases_up_to_time
+    se = pd.Series(np.nan, index=names)
+    return BGNBDFit(
+        params_=values, standard_errors_=se, n_customers_=0, n_rows_=0, converged_=True, penalizer=0.0,
+        time_unit_=time_unit, method_="given", neg_log_likelihood_=float("nan"), model_=model, message_="parameters given",
+    )
+
+
 @dataclass(repr=False)
 class GammaGammaFit:
     """A fitted Gamma-Gamma spend model; ``params_`` holds p, q and gamma (CNY).
@@ -1072,18 +1051,50 @@ class _ConditionalPurchases:
         self.p_alive_pair = np.asarray(model.conditional_probability_alive(self.px, self.pT, self.pT), dtype=float)
 
     def per_pair(self, t: float) -> np.ndarray:
-        e = self.model.conditional_expected_number_of_purchases_up_to_time(t, self.px, self.pT, self.pT)
-        return np.asarray(e, dtype=float) / self.p_alive_pair
+        with np.errstate(invalid="ignore"):  # lifetimes' NaN case is handled below
+            e = self.model.conditional_expected_number_of_purchases_up_to_time(t, self.px, self.pT, self.pT)
+        e = np.asarray(e, dtype=float) / self.p_alive_pair
+        lost = ~np.isfinite(e)
+        if lost.any():  # lifetimes takes the log of a hypergeometric term that can be negative
+            e[lost] = _numerator_without_logs(self.model, t, self.px[lost], self.pT[lost])
+        return e
 
     def per_customer(self, pair_values: np.ndarray) -> np.ndarray:
         return self.p_alive * pair_values[self.inverse]
+
+
+def _numerator_without_logs(model: BetaGeoFitter, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """E[repeat purchases in (T, T+t] | x, T, alive at T]: lifetimes' numerator, sign-safe.
+
+    lifetimes 0.11.3 computes ``log(hyp2f1(r+x, b+x, a+b+x-1, z))``. When a + b < 1 the third argument
+    is negative for x = 0 and the hypergeometric value can be negative, so lifetimes returns NaN for
+    every customer without repeat purchases. The same formula without the logarithm:
+    (a+b+x-1)/(a-1) * [1 - 2F1(r+x, b+x; a+b+x-1; z) * ((alpha+T)/(alpha+T+t))**(r+x)], z = t/(alpha+T+t),
+    with Euler's transformation 2F1(A, B; C; z) = (1-z)**(C-A-B) 2F1(C-A, C-B; C; z) where 2F1 overflows.
+    """
+    r, alpha, a, b = (float(model.params_[k]) for k in ("r", "alpha", "a", "b"))
+    A, B, C = r + x, b + x, a + b + x - 1
+    z = t / (alpha + T + t)
+    log_ratio = A * np.log((alpha + T) / (alpha + T + t))
+    with np.errstate(all="ignore"):
+        hyp = special.hyp2f1(A, B, C, z)
+        term = hyp * np.exp(log_ratio)
+        overflow = ~np.isfinite(term)
+        if overflow.any():
+            alt = special.hyp2f1(C - A, C - B, C, z)
+            log_term = np.log(np.abs(alt)) + (C - A - B) * np.log1p(-z) + log_ratio
+            term = np.where(overflow, np.sign(alt) * np.exp(log_term), term)
+    return (a + b + x - 1) / (a - 1) * (1.0 - term)
 
 
 def expected_purchases(model, summary: pd.DataFrame, horizon: float) -> pd.Series:
     """Expected number of repeat purchases per customer in the next ``horizon`` time units.
 
     ``horizon`` is in the model's time unit (weeks by default). Equal to lifetimes'
-    ``conditional_expected_number_of_purchases_up_to_time(horizon, frequency, recency, T)``.
+    ``conditional_expected_number_of_purchases_up_to_time(horizon, frequency, recency, T)`` wherever
+    that is finite. When a + b < 1, lifetimes 0.11.3 returns NaN for every customer without repeat
+    purchases (it takes the logarithm of a negative hypergeometric value); this function evaluates the
+    same formula without the logarithm there (docs/clv.md).
 
     Example
     -------
@@ -1211,6 +1222,62 @@ def customer_lifetime_value(
             "clv": clv.to_numpy(),
         },
         index=_index(summary),
+    )
+
+
+def holdout_errors(model, cal_holdout: pd.DataFrame) -> pd.Series:
+    """How well a model fitted on the calibration period predicts each customer's holdout purchases.
+
+    Compares the BG/NBD conditional expectation over ``duration_holdout`` with the purchases each
+    customer really made in the holdout, and with a naive baseline that lets every customer go on
+    buying at their calibration rate (``frequency_cal / T_cal`` per time unit, 0 without repeats).
+
+    Returns
+    -------
+    Series: ``customers``, ``holdout_length`` (time units), ``actual_purchases`` and
+    ``predicted_purchases`` (totals over all customers), ``aggregate_error`` (predicted / actual
+    - 1), ``mae`` and ``rmse`` (per customer, purchases), ``baseline_predicted_purchases``,
+    ``baseline_aggregate_error``, ``baseline_mae`` and ``baseline_rmse``.
+
+    Example
+    -------
+    >>> ch = calibration_holdout(cdnow_sample_orders(), "1997-09-30", "1998-06-30")
+    >>> errors = holdout_errors(fit_bgnbd(ch), ch)
+    >>> bool(errors["mae"] < errors["baseline_mae"])
+    True
+    """
+    for col in ("frequency_holdout", "duration_holdout"):
+        if col not in cal_holdout.columns:
+            raise ValueError(f"cal_holdout has no column {col!r}; make it with calibration_holdout()")
+    duration = float(cal_holdout["duration_holdout"].iloc[0])
+    actual = cal_holdout["frequency_holdout"].to_numpy(dtype=float)
+    predicted = expected_purchases(model, cal_holdout, duration).to_numpy()
+    x, _, T = _summary_arrays(cal_holdout)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        baseline = np.where(T > 0, x / T, 0.0) * duration
+
+    def errors(pred):
+        gap = pred - actual
+        total = actual.sum()
+        return pred.sum(), (pred.sum() / total - 1) if total else np.nan, np.abs(gap).mean(), np.sqrt(np.mean(gap**2))
+
+    pred_total, agg, mae, rmse = errors(predicted)
+    base_total, base_agg, base_mae, base_rmse = errors(baseline)
+    return pd.Series(
+        {
+            "customers": float(len(actual)),
+            "holdout_length": duration,
+            "actual_purchases": float(actual.sum()),
+            "predicted_purchases": float(pred_total),
+            "aggregate_error": float(agg),
+            "mae": float(mae),
+            "rmse": float(rmse),
+            "baseline_predicted_purchases": float(base_total),
+            "baseline_aggregate_error": float(base_agg),
+            "baseline_mae": float(base_mae),
+            "baseline_rmse": float(base_rmse),
+        },
+        name="holdout_errors",
     )
 
 
@@ -1385,11 +1452,12 @@ def p_alive_matrix(model, max_frequency: int | None = None, max_recency: float |
     capped at 40.
     """
     bg = _bgnbd_model(model)
-    data = bg.data
+    if (max_frequency is None or max_recency is None) and getattr(bg, "data", None) is None:
+        raise ValueError("this model was not fitted to data: pass max_frequency and max_recency")
     if max_frequency is None:
-        max_frequency = int(min(data["frequency"].max(), 40))
+        max_frequency = int(min(bg.data["frequency"].max(), 40))
     if max_recency is None:
-        max_recency = float(np.floor(data["T"].max()))
+        max_recency = float(np.floor(bg.data["T"].max()))
     recency = np.arange(0, int(np.floor(max_recency)) + 1, dtype=float)
     frequency = np.arange(0, int(max_frequency) + 1, dtype=float)
     F, R = np.meshgrid(frequency, recency)
@@ -1442,7 +1510,7 @@ def plot_calibration_holdout(model, cal_holdout: pd.DataFrame, max_frequency: in
     labels[-1] = f"{table.index[-1]}+" if table.index[-1] == max_frequency else labels[-1]
     ax.set_xticks(table.index, labels)
     ax.set_xlabel("Repeat purchases in the calibration period")
-    ax.set_ylabel(f"Mean purchases in the holdout ({duration:g} {unit})")
+    ax.set_ylabel(f"Mean purchases in the holdout ({duration:.3g} {unit})")
     ax.set_title("Calibration vs holdout: conditional expectations")
     ax.legend()
     return ax
@@ -1480,9 +1548,10 @@ def plot_p_alive_matrix(model, max_frequency: int | None = None, max_recency: fl
     matrix = p_alive_matrix(model, max_frequency, max_recency)
     unit = _UNIT_NAMES.get(getattr(model, "time_unit_", "W"), "time units")
     image = ax.imshow(
-        matrix.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1,
+        matrix.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest",
         extent=(-0.5, matrix.shape[1] - 0.5, -0.5, matrix.shape[0] - 0.5),
     )
+    ax.grid(False)  # grid lines of the theme would cut through the cells
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -1491,4 +1560,29 @@ def plot_p_alive_matrix(model, max_frequency: int | None = None, max_recency: fl
     ax.set_xlabel("Repeat purchases (frequency)")
     ax.set_ylabel(f"Recency: age at last purchase ({unit})")
     ax.set_title(f"Probability a customer is alive, age {matrix.index[-1]:g} {unit}")
+    return ax
+
+
+def plot_clv_deciles(deciles: pd.DataFrame, ax=None):
+    """Bars: each CLV decile's share of total value; line: the cumulative share. Returns the Axes.
+
+    ``deciles`` is the output of :func:`clv_deciles` (decile 1 = the 10% most valuable).
+    """
+    from ecomkit.viz import format_percent
+
+    ax = _axes(ax)
+    for col in ("share_of_value", "cumulative_share"):
+        if col not in deciles.columns:
+            raise ValueError(f"deciles has no column {col!r}; make it with clv_deciles()")
+    pos = np.asarray(deciles.index, dtype=int)
+    ax.bar(pos, deciles["share_of_value"], color="#4C72B0", label="Share of total CLV")
+    ax.plot(pos, deciles["cumulative_share"], marker="o", color="#DD8452", label="Cumulative share")
+    ax.axhline(0.1, color="grey", linestyle=":", label="Equal share (10% per decile)")
+    ax.set_xticks(pos)
+    ax.set_ylim(0, 1.05)
+    format_percent(ax)
+    ax.set_xlabel("CLV decile (1 = the 10% most valuable customers)")
+    ax.set_ylabel("Share of total CLV (%)")
+    ax.set_title("How concentrated is customer value?")
+    ax.legend(loc="center right")
     return ax
