@@ -244,13 +244,28 @@ def _headline(value) -> str:
     return html.escape(json.dumps(value, ensure_ascii=False)[:80])
 
 
+MAX_INDEX_ROWS = 24
+
+
+def headline_numbers(results: dict, depth: int = 2, prefix: str = "") -> dict:
+    """Scalar results, with nested dicts flattened to dotted names (``bgnbd.r``) up to ``depth``."""
+    flat = {}
+    for key, value in results.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and depth > 0:
+            flat.update(headline_numbers(value, depth - 1, prefix=f"{name}."))
+        elif not isinstance(value, (dict, list)):
+            flat[name] = value
+    return flat
+
+
 def render_index(runs: list[RunResult], out_dir: Path) -> str:
     """An HTML page linking each chapter report with its scalar headline numbers."""
     sections = []
     for run in runs:
         title = CHAPTERS.get(run.chapter, (None, run.chapter))[1]
         link = run.html.relative_to(out_dir).as_posix()
-        scalars = {k: v for k, v in run.results.get("results", {}).items() if not isinstance(v, (dict, list))}
+        scalars = dict(list(headline_numbers(run.results.get("results", {})).items())[:MAX_INDEX_ROWS])
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{_headline(v)}</td></tr>" for k, v in scalars.items())
         truth = run.results.get("truth_check") or {}
         verdict = ""

@@ -112,3 +112,8 @@ def test_preflight_forwards_the_uplift_column_parameters_to_its_loader(tmp_path)
     with pytest.raises(DataError):
         runner.preflight("uplift", {"DATA": str(path)})
     runner.preflight("uplift", {"DATA": str(path), "TREATMENT_COL": "grp"})   # no error: the name is forwarded
+
+
+def test_headline_numbers_flatten_nested_results_to_dotted_names():
+    results = {"gmv_cny": 10.0, "bgnbd": {"r": 0.5, "se": {"r": 0.01}}, "deciles": [1, 2], "deep": {"a": {"b": {"c": 1}}}}
+    assert runner.headline_numbers(results) == {"gmv_cny": 10.0, "bgnbd.r": 0.5, "bgnbd.se.r": 0.01}
