@@ -471,6 +471,11 @@ def _check_summary_values(x, rec, T):
         raise ValueError("summary has T = 0 for every customer: observe for at least one day")
 
 
+def _estimates_table(params: pd.Series, se: pd.Series) -> pd.DataFrame:
+    """Estimates with standard errors and normal 95% intervals, one row per parameter."""
+    return pd.DataFrame({"estimate": params, "std_error": se, "lower_95": params - 1.96 * se, "upper_95": params + 1.96 * se})
+
+
 @dataclass
 class _Rows:
     """Unique (frequency, recency, T) rows with their customer counts as weights."""
@@ -677,10 +682,7 @@ class BGNBDFit:
 
     def summary(self) -> pd.DataFrame:
         """Estimates with standard errors and 95% intervals."""
-        se = self.standard_errors_
-        return pd.DataFrame(
-            {"estimate": self.params_, "std_error": se, "lower_95": self.params_ - 1.96 * se, "upper_95": self.params_ + 1.96 * se}
-        )
+        return _estimates_table(self.params_, self.standard_errors_)
 
     def __repr__(self) -> str:
         p = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
@@ -852,10 +854,8 @@ class GammaGammaFit:
     message_: str = ""
 
     def summary(self) -> pd.DataFrame:
-        se = self.standard_errors_
-        return pd.DataFrame(
-            {"estimate": self.params_, "std_error": se, "lower_95": self.params_ - 1.96 * se, "upper_95": self.params_ + 1.96 * se}
-        )
+        """Estimates with standard errors and 95% intervals."""
+        return _estimates_table(self.params_, self.standard_errors_)
 
     @property
     def mean_spend_(self) -> float:
