@@ -43,7 +43,7 @@ __all__ = [
     "SOURCE_ROW", "SourceInfo", "read_source", "apply_column_map", "require_columns", "row_error",
     "suggest_column", "list_columns", "as_text", "parse_ids", "parse_money", "parse_timestamps",
     "parse_counts", "parse_bool", "window_bounds", "check_option", "validate_schema", "hashable_frame",
-    "find_table", "resolve_data", "DataSource",
+    "find_table", "resolve_data", "DataSource", "open_table",
     "DataError",
     "RowLedger",
     "ShopData",
@@ -659,6 +659,19 @@ def require_columns(df: pd.DataFrame, required: Iterable[str], ctx: SourceInfo, 
 # --------------------------------------------------------------------------------------------
 
 
+def open_table(source, columns: Mapping[str, str] | None, required: Iterable[str], what: str, *,
+               encoding: str | None = None, label: str | None = None):
+    """Read a table, rename its columns and check the required ones: the start of every loader.
+
+    Returns ``(frame, source_info, ledger)``; the ledger starts with the reading notes (encoding,
+    separator). ``label`` names the table in the missing-column message (default ``"the <what>"``).
+    """
+    df, ctx, notes = read_source(source, encoding, what)
+    df = apply_column_map(df, columns, ctx, what)
+    require_columns(df, required, ctx, label or f"the {what}")
+    return df, ctx, RowLedger(rows_in=len(df), notes=list(notes))
+
+
 def as_text(s: pd.Series) -> pd.Series:
     """Object series of stripped strings, NaN for missing/blank (whatever the input dtype)."""
     if pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans:
@@ -927,13 +940,7 @@ def read_orders(
     check_option("unparseable_dates", unparseable_dates, ("error", "drop"))
     t0, t1, start_txt, end_txt = window_bounds(start, end)
 
-    df, ctx, notes = read_source(source, encoding, "orders")
-    ledger = RowLedger(rows_in=len(df))
-    for n in notes:
-        ledger.note(n)
-
-    df = apply_column_map(df, columns, ctx, "orders")
-    require_columns(df, REQUIRED_ORDER_COLUMNS, ctx, "the orders")
+    df, ctx, ledger = open_table(source, columns, REQUIRED_ORDER_COLUMNS, "orders", encoding=encoding)
 
     def keep(mask_drop, reason: str, description: str) -> None:
         nonlocal df
@@ -1193,9 +1200,8 @@ def read_table(path_or_df, kind: str, columns: Mapping[str, str] | None = None, 
     if kind not in TABLES:
         raise ValueError(f"kind={kind!r} is not one of {', '.join(map(repr, TABLES))}")
     spec = TABLES[kind]
-    df, ctx, _ = read_source(path_or_df, encoding, kind)
-    df = apply_column_map(df, columns, ctx, kind)
-    require_columns(df, spec["required"], ctx, f"the {kind} table")
+    df, ctx, _ = open_table(path_or_df, columns, spec["required"], kind, encoding=encoding,
+                            label=f"the {kind} table")
 
     if kind == "customers":
         cid = as_text(df["customer_id"])

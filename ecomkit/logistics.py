@@ -34,16 +34,14 @@ import pandas as pd
 from ecomkit.data import (
     DataError,
     RowLedger,
-    apply_column_map,
     as_text,
     row_error,
     find_table,
+    open_table,
     parse_counts,
     parse_ids,
     parse_money,
     parse_timestamps,
-    read_source,
-    require_columns,
     window_bounds,
     check_option,
     SOURCE_ROW,
@@ -294,12 +292,7 @@ def read_shipments(source, columns: Mapping[str, str] | None = None, *, start=No
                                  ("missing_weights", missing_weights, ("error", "drop"))):
         check_option(name, value, allowed)
     t0, t1, start_txt, end_txt = window_bounds(start, end)
-    df, ctx, notes = read_source(source, encoding, "shipments")
-    ledger = RowLedger(rows_in=len(df))
-    for note in notes:
-        ledger.note(note)
-    df = apply_column_map(df, columns, ctx, "shipments")
-    require_columns(df, REQUIRED_SHIPMENT_COLUMNS, ctx, "the shipments")
+    df, ctx, ledger = open_table(source, columns, REQUIRED_SHIPMENT_COLUMNS, "shipments", encoding=encoding)
     if "chargeable_weight_kg" not in df.columns and "actual_weight_kg" not in df.columns:
         raise DataError(
             f"the shipments in {ctx.name} need a weight: map a column to 'chargeable_weight_kg' "

@@ -43,19 +43,17 @@ from ecomkit.data import (
     SOURCE_ROW,
     DataError,
     RowLedger,
-    apply_column_map,
     as_text,
     check_option,
     row_error,
     find_table,
+    open_table,
     hashable_frame,
     parse_bool,
     parse_counts,
     parse_ids,
     parse_money,
     parse_timestamps,
-    read_source,
-    require_columns,
     window_bounds,
     resolve_data,
 )
@@ -184,10 +182,7 @@ def read_panel(source, columns: Mapping[str, str] | None = None, *, start=None, 
     check_option("nonpositive_prices", nonpositive_prices, ("error", "drop"))
     check_option("duplicates", duplicates, ("drop_exact", "error"))
     t0, t1, start_txt, end_txt = window_bounds(start, end)
-    df, ctx, notes = read_source(source, encoding, "price panel")
-    df = apply_column_map(df, columns, ctx, "price panel")
-    require_columns(df, PANEL_REQUIRED, ctx, "the price panel")
-    ledger = RowLedger(rows_in=len(df), notes=notes)
+    df, ctx, ledger = open_table(source, columns, PANEL_REQUIRED, "price panel", encoding=encoding)
 
     sku = as_text(df["sku"])
     if sku.isna().any():
@@ -304,9 +299,8 @@ def read_baskets(source, columns: Mapping[str, str] | None = None, *, encoding: 
     date, promo (true while the offer was live), threshold_discount, net_paid, cost_of_goods (CNY).
     Any bad value is a :class:`ecomkit.data.DataError`.
     """
-    df, ctx, _ = read_source(source, encoding, "baskets")
-    df = apply_column_map(df, columns, ctx, "baskets")
-    require_columns(df, BASKET_REQUIRED, ctx, "the baskets table")
+    df, ctx, _ = open_table(source, columns, BASKET_REQUIRED, "baskets", encoding=encoding,
+                            label="the baskets table")
     for col in ("gross_value", "threshold_discount", "net_paid", "cost_of_goods"):
         if col not in df.columns:
             continue

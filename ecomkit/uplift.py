@@ -165,11 +165,8 @@ def _read_campaign(source, columns, treatment_col, outcome_col, missing_outcomes
                    features, encoding):
     from ecomkit import data as d
 
-    df, ctx, notes = d.read_source(source, encoding, "campaign")
-    ledger = d.RowLedger(rows_in=len(df))
-    for note in notes:
-        ledger.note(note)
-    df = d.apply_column_map(df, columns, ctx, "campaign")
+    # treatment and outcome are required only after their own renaming below
+    df, ctx, ledger = d.open_table(source, columns, (), "campaign", encoding=encoding)
     for given, ours in ((treatment_col, "treatment"), (outcome_col, "converted")):
         if given != ours and given in df.columns:
             if ours in df.columns:
