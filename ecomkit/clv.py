@@ -255,7 +255,7 @@ def customer_summary(
     Parameters
     ----------
     orders : DataFrame with one row per order: customer id, timestamp (naive local time) and
-        amount (CNY). Filter cancelled orders first (ecomkit.data's rules do).
+        amount (CNY). Filter cancelled orders first (ecomkit.io's rules do).
     observation_end : date-like, the last day observed (inclusive, the whole day counts; orders
         after it are ignored). Default: the day of the last order.
     time_unit : "W" for weeks (calendar days / 7) or "D" for days.

@@ -1,7 +1,7 @@
 """Core indicators (核心指标), the traffic funnel and acquisition cohorts — chapter 00.
 
 Compute functions come first, plot functions after. Every function takes validated tables
-(see :mod:`ecomkit.data`): orders with ``customer_id, order_ts, net_amount, status`` and, where
+(see :mod:`ecomkit.io`): orders with ``customer_id, order_ts, net_amount, status`` and, where
 named, ``channel``; the funnel with ``date, channel, visitors, product_views, add_to_cart, orders``.
 
 Definitions used throughout (the handbooks use the terms loosely, so we pin them):
@@ -37,21 +37,24 @@ def core_kpis(orders: pd.DataFrame, funnel: pd.DataFrame | None = None) -> pd.Se
     >>> core_kpis(orders)["aov_cny"]          # doctest: +SKIP
     """
     n_orders = len(orders)
-    buyers = orders["customer_id"].nunique()
     gmv = float(orders["net_amount"].sum())
     returned = orders["status"].eq("returned") if "status" in orders else pd.Series(False, index=orders.index)
-    orders_per_buyer = orders.groupby("customer_id").size()
     kpis = {
         "orders": n_orders,
-        "buyers": buyers,
         "gmv_cny": gmv,
         "net_sales_cny": gmv - float(orders.loc[returned, "net_amount"].sum()),
         "aov_cny": gmv / n_orders if n_orders else np.nan,
-        "spend_per_buyer_cny": gmv / buyers if buyers else np.nan,
         "return_rate": float(returned.mean()) if n_orders else np.nan,
-        "repeat_purchase_rate": float((orders_per_buyer >= 2).mean()) if buyers else np.nan,
-        "orders_per_buyer": n_orders / buyers if buyers else np.nan,
     }
+    if "customer_id" in orders:  # buyer-level indicators need buyer ids
+        buyers = orders["customer_id"].nunique()
+        orders_per_buyer = orders.groupby("customer_id").size()
+        kpis.update({
+            "buyers": buyers,
+            "spend_per_buyer_cny": gmv / buyers if buyers else np.nan,
+            "repeat_purchase_rate": float((orders_per_buyer >= 2).mean()) if buyers else np.nan,
+            "orders_per_buyer": n_orders / buyers if buyers else np.nan,
+        })
     if "discount_amount" in orders and "gross_amount" in orders:
         kpis["discount_share"] = float(orders["discount_amount"].sum() / orders["gross_amount"].sum())
     if funnel is not None:
@@ -61,16 +64,22 @@ def core_kpis(orders: pd.DataFrame, funnel: pd.DataFrame | None = None) -> pd.Se
 
 
 def kpis_by_period(orders: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
-    """Orders, buyers, GMV, AOV and new buyers per period (``freq``: "D" day, "W" week, "M" month)."""
-    first_order = orders.groupby("customer_id")["order_ts"].transform("min")
+    """Orders, buyers, GMV, AOV and new buyers per period (``freq``: "D" day, "W" week, "M" month).
+
+    Without a ``customer_id`` column the buyer columns are left out."""
     period = orders["order_ts"].dt.to_period(freq).dt.start_time
-    frame = orders.assign(period=period, is_first=orders["order_ts"].eq(first_order))
-    table = frame.groupby("period").agg(
-        orders=("customer_id", "size"),
-        buyers=("customer_id", "nunique"),
-        gmv_cny=("net_amount", "sum"),
-        new_buyers=("is_first", "sum"),
-    )
+    if "customer_id" in orders:
+        first_order = orders.groupby("customer_id")["order_ts"].transform("min")
+        frame = orders.assign(period=period, is_first=orders["order_ts"].eq(first_order))
+        table = frame.groupby("period").agg(
+            orders=("net_amount", "size"),
+            buyers=("customer_id", "nunique"),
+            gmv_cny=("net_amount", "sum"),
+            new_buyers=("is_first", "sum"),
+        )
+    else:
+        table = orders.assign(period=period).groupby("period").agg(orders=("net_amount", "size"),
+                                                                   gmv_cny=("net_amount", "sum"))
     table["aov_cny"] = table["gmv_cny"] / table["orders"]
     full = pd.date_range(table.index.min(), table.index.max(), freq={"D": "D", "W": "W-MON", "M": "MS"}.get(freq, freq))
     table = table.reindex(full.union(table.index), fill_value=0)

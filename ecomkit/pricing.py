@@ -3,8 +3,8 @@
 How demand answers price, without being fooled by the festivals, and what to do with the answer:
 
 - :func:`load_panel` is the door for a price panel (one row per SKU and day or week): it maps
-  column names, types and validates every column (:class:`ecomkit.data.DataError` on bad
-  input) and counts every dropped row in a :class:`ecomkit.data.RowLedger`.
+  column names, types and validates every column (:class:`ecomkit.io.DataError` on bad
+  input) and counts every dropped row in a :class:`ecomkit.io.RowLedger`.
 - :func:`weekly_panel` sums the days into SKU-weeks; :func:`estimate_elasticity` fits the
   log-log demand model ``log units = e * log price + SKU effect + week effect`` per category with
   standard errors clustered by SKU; :func:`naive_elasticity` drops the week effects (the
@@ -31,47 +31,21 @@ Example
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from ecomkit.data import (
-    SOURCE_ROW,
-    DataError,
-    RowLedger,
-    as_text,
-    check_option,
-    row_error,
-    find_table,
-    open_table,
-    hashable_frame,
-    parse_bool,
-    parse_counts,
-    parse_ids,
-    parse_money,
-    parse_timestamps,
-    window_bounds,
-    resolve_data,
-)
+from ecomkit.io import PanelData, load_panel
 from ecomkit.viz import format_percent, format_yuan
 
 __all__ = [
-    "PANEL_REQUIRED",
-    "PANEL_OPTIONAL",
-    "BASKET_REQUIRED",
-    "BASKET_OPTIONAL",
     "FESTIVAL_WINDOWS",
     "CONTROLS",
     "MIN_CLUSTERS",
     "InelasticDemandError",
     "PanelData",
     "load_panel",
-    "read_panel",
-    "read_baskets",
     "weekly_panel",
     "weekly_index",
     "sku_baseline",
@@ -105,10 +79,6 @@ __all__ = [
     "plot_threshold_design",
 ]
 
-PANEL_REQUIRED = ("sku", "date", "price", "units")
-PANEL_OPTIONAL = ("category", "list_price", "unit_cost", "promo", "price_test")
-BASKET_REQUIRED = ("gross_value",)
-BASKET_OPTIONAL = ("basket_id", "date", "promo", "threshold_discount", "net_paid", "cost_of_goods")
 
 #: festival selling windows (month, day) first .. last day, presales included; a week touching
 #: one is a festival week. 618 and 11.11 campaigns open weeks ahead of the day itself.
@@ -127,235 +97,12 @@ _FACTOR_CONTROLS = ("sku", "period", "month", "year")
 #: fewest SKUs (clusters) for which a clustered standard error is reported
 MIN_CLUSTERS = 4
 
-DEMO_PANEL = "price_panel"
-DEMO_BASKETS = "baskets"
-TRUTH_FILE = "pricing_truth.json"
-
 
 class InelasticDemandError(ValueError):
     """The Lerner rule has no answer: demand is inelastic (|elasticity| <= 1)."""
 
 
-@dataclass
-class PanelData:
-    """A validated price panel, its row ledger and, where available, baskets and the truth.
-
-    ``panel``: one row per SKU and date (see :func:`read_panel`); ``baskets``: the 满减 basket
-    table or None; ``truth``: the simulator's truth dict (demo only) or None.
-    """
-
-    panel: pd.DataFrame
-    ledger: RowLedger
-    baskets: pd.DataFrame | None = None
-    truth: dict | None = None
-    source: str = ""
-
-
 # =========================================================================== loading
-
-
-def read_panel(source, columns: Mapping[str, str] | None = None, *, start=None, end=None,
-               zero_units: str = "drop", nonpositive_prices: str = "error",
-               duplicates: str = "drop_exact", encoding: str | None = None) -> tuple[pd.DataFrame, RowLedger]:
-    """Read, type, clean and validate a price panel. Returns ``(panel, ledger)``.
-
-    Parameters
-    ----------
-    source : path (CSV, CSV.gz, TSV, Parquet) or DataFrame, one row per SKU and date.
-    columns : ``{"their_name": "ecomkit_name"}``; required sku, date, price (CNY per unit paid),
-        units (whole units sold >= 0); optional category, list_price and unit_cost (CNY), promo and
-        price_test (true/false).
-    start, end : keep dates in [start, end] (end inclusive); rows outside are dropped and counted.
-    zero_units : "drop" (default: the log-log model cannot use a zero; weekly totals do not
-        change) or "keep".
-    nonpositive_prices : "error" (default) or "drop" rows with price <= 0.
-    duplicates : "drop_exact" (identical rows kept once; one sku and date with different content
-        is an error) or "error".
-
-    Cleaning order: duplicates, window, non-positive prices, zero units. The result is sorted by
-    sku and date; dtypes: sku int64 or str, date datetime64 (midnight), money float64, units
-    int64, promo and price_test bool.
-
-    >>> panel, ledger = read_panel("my_panel.csv", columns={"货号": "sku"})   # doctest: +SKIP
-    """
-    check_option("zero_units", zero_units, ("drop", "keep"))
-    check_option("nonpositive_prices", nonpositive_prices, ("error", "drop"))
-    check_option("duplicates", duplicates, ("drop_exact", "error"))
-    t0, t1, start_txt, end_txt = window_bounds(start, end)
-    df, ctx, ledger = open_table(source, columns, PANEL_REQUIRED, "price panel", encoding=encoding)
-
-    sku = as_text(df["sku"])
-    if sku.isna().any():
-        raise row_error(df, sku.isna(), "sku", "blank", ctx)
-    df["sku"] = parse_ids(df["sku"], sku)
-
-    stamps, bad, _ = parse_timestamps(df["date"])
-    bad = bad | stamps.isna()
-    if bad.any():
-        raise row_error(df, bad, "date", "not a readable date", ctx,
-                    hint="Accepted formats include 2024-06-18, 2024/6/18 and 2024年6月18日.")
-    timed = (stamps != stamps.dt.normalize()).to_numpy()
-    if timed.any():
-        raise row_error(df, timed, "date", "has a time of day (expected one row per SKU and day or week)", ctx,
-                    fix="sum sales lines to one row per SKU and date first")
-    df["date"] = stamps
-
-    for col in ("price", "list_price", "unit_cost"):
-        if col not in df.columns:
-            continue
-        values, _, unreadable = parse_money(df[col])
-        bad = unreadable | values.isna()
-        if bad.any():
-            raise row_error(df, bad, col, "blank or not an amount", ctx)
-        df[col] = values.astype("float64")
-    for col in ("list_price", "unit_cost"):
-        if col in df.columns and (df[col] <= 0).any():
-            raise row_error(df, df[col] <= 0, col, "zero or negative", ctx)
-
-    units, bad = parse_counts(df["units"])
-    negative = units < 0
-    if negative.any():
-        raise row_error(df, negative, "units", "negative (returns netted off?)", ctx,
-                    fix="give units sold before returns")
-    bad = bad | units.isna()
-    if bad.any():
-        raise row_error(df, bad, "units", "blank or not a whole number", ctx)
-    df["units"] = units.astype("int64")
-
-    for col in ("promo", "price_test"):
-        if col in df.columns:
-            flags, bad = parse_bool(df[col])
-            if bad.any():
-                raise row_error(df, bad, col, "not true/false (or 1/0, yes/no, 是/否)", ctx)
-            df[col] = flags.astype(bool)
-    if "category" in df.columns:
-        category = as_text(df["category"])
-        if category.isna().any():
-            raise row_error(df, category.isna(), "category", "blank", ctx)
-        df["category"] = category
-        changing = df.groupby("sku")["category"].nunique()
-        if (changing > 1).any():
-            mask = df["sku"].isin(changing.index[changing > 1])
-            raise row_error(df, mask, "category", "differs between rows of one SKU", ctx)
-    else:
-        ledger.note("no category column: every SKU is treated as one category 'all'")
-        df["category"] = "all"
-
-    def keep(mask, reason: str, description: str) -> None:
-        nonlocal df
-        mask = np.asarray(mask, dtype=bool)
-        ledger.drop(reason, description, mask)
-        if mask.any():
-            df = df.loc[~mask].reset_index(drop=True)
-
-    # 1. duplicates
-    key = df.duplicated(["sku", "date"], keep=False)
-    if key.any():
-        if duplicates == "error":
-            raise row_error(df, key, "date", "(sku, date) repeated", ctx,
-                        values=df["sku"].astype(str) + " " + df["date"].dt.strftime("%Y-%m-%d"))
-        content = [c for c in df.columns if c != SOURCE_ROW]
-        keep(hashable_frame(df[content]).duplicated(keep="first"), "duplicate_rows",
-             "exact duplicate rows: kept the first")
-        key = df.duplicated(["sku", "date"], keep=False)
-        if key.any():
-            raise row_error(df, key, "date", "(sku, date) repeated with different content", ctx,
-                        values=df["sku"].astype(str) + " " + df["date"].dt.strftime("%Y-%m-%d"),
-                        fix="sum the rows of one SKU and date first")
-    # 2. window
-    if t0 is not None:
-        keep(df["date"] < t0, "before_start", f"rows before {start_txt}")
-    if t1 is not None:
-        keep(df["date"] >= t1, "after_end", f"rows after {end_txt}")
-    # 3. prices
-    nonpositive = df["price"] <= 0
-    if nonpositive.any():
-        if nonpositive_prices == "error":
-            raise row_error(df, nonpositive, "price", "zero or negative", ctx,
-                        fix="pass nonpositive_prices='drop' to drop those rows")
-        keep(nonpositive, "nonpositive_price", "rows with price <= 0")
-    # 4. zero units
-    if zero_units == "drop":
-        keep(df["units"] == 0, "zero_units",
-             "rows with zero units (the log-log model needs units > 0; weekly totals are unchanged)")
-    else:
-        ledger.note(f"{int((df['units'] == 0).sum()):,} zero-unit rows kept (zero_units='keep')")
-
-    if len(df) == 0:
-        raise DataError(f"no rows left in {ctx.name} after cleaning: {ledger}; "
-                        "check start/end and the cleaning options")
-    df = df.sort_values(["sku", "date", SOURCE_ROW], kind="mergesort").drop(columns=SOURCE_ROW).reset_index(drop=True)
-    order = [c for c in ("sku", "date", "category", "price", "list_price", "unit_cost", "units", "promo", "price_test")
-             if c in df.columns]
-    df = df[order + [c for c in df.columns if c not in order]]
-    ledger.check(len(df))
-    return df, ledger
-
-
-def read_baskets(source, columns: Mapping[str, str] | None = None, *, encoding: str | None = None) -> pd.DataFrame:
-    """Read and validate a basket table for the 满减 analysis; nothing is dropped.
-
-    Required: gross_value (CNY, goods before the threshold reduction). Optional: basket_id,
-    date, promo (true while the offer was live), threshold_discount, net_paid, cost_of_goods (CNY).
-    Any bad value is a :class:`ecomkit.data.DataError`.
-    """
-    df, ctx, _ = open_table(source, columns, BASKET_REQUIRED, "baskets", encoding=encoding,
-                            label="the baskets table")
-    for col in ("gross_value", "threshold_discount", "net_paid", "cost_of_goods"):
-        if col not in df.columns:
-            continue
-        values, _, unreadable = parse_money(df[col])
-        bad = unreadable | values.isna() | (values < 0)
-        if bad.any():
-            raise row_error(df, bad, col, "blank, negative or not an amount", ctx)
-        df[col] = values.astype("float64")
-    if "promo" in df.columns:
-        flags, bad = parse_bool(df["promo"])
-        if bad.any():
-            raise row_error(df, bad, "promo", "not true/false (or 1/0, yes/no, 是/否)", ctx)
-        df["promo"] = flags.astype(bool)
-    if "date" in df.columns:
-        stamps, bad, _ = parse_timestamps(df["date"])
-        if (bad | stamps.isna()).any():
-            raise row_error(df, bad | stamps.isna(), "date", "not a readable date", ctx)
-        df["date"] = stamps
-    if "basket_id" in df.columns:
-        df["basket_id"] = parse_ids(df["basket_id"])
-    return df.drop(columns=SOURCE_ROW).reset_index(drop=True)
-
-
-def _demo_truth(directory: Path) -> dict | None:
-    path = directory / TRUTH_FILE
-    if not path.exists():
-        return None
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def load_panel(data="demo", columns: Mapping[str, str] | None = None, **rules) -> PanelData:
-    """Load a price panel: ``"demo"``, a panel file, a folder, or a DataFrame.
-
-    A folder holds ``price_panel.*`` and optionally ``baskets.*`` and ``pricing_truth.json``
-    (the bundled demo is such a folder: ``datasets/demo_shop``). ``columns`` maps the panel's
-    columns; ``rules`` are :func:`read_panel`'s options (start, end, zero_units,
-    nonpositive_prices, duplicates, encoding).
-
-    >>> data = load_panel("demo"); data.ledger.to_frame()          # doctest: +SKIP
-    """
-    where = resolve_data(data)
-    if where.kind != "folder":
-        panel, ledger = read_panel(where.table, columns, **rules)
-        return PanelData(panel, ledger, source=where.label)
-    directory, is_demo = where.path, where.is_demo
-    panel_path = find_table(directory, DEMO_PANEL)
-    if panel_path is None:
-        hint = "; regenerate the demo with `make demo`" if is_demo else ""
-        raise DataError(f"{directory}: no price panel file (expected price_panel.csv or price_panel.parquet){hint}")
-    panel, ledger = read_panel(panel_path, columns, **rules)
-    baskets_path = find_table(directory, DEMO_BASKETS)
-    baskets = read_baskets(baskets_path, encoding=rules.get("encoding")) if baskets_path else None
-    source = f"demo ({directory})" if is_demo else str(directory)
-    return PanelData(panel, ledger, baskets, _demo_truth(directory), source)
 
 
 # =========================================================================== weeks and SKUs

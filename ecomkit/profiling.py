@@ -33,7 +33,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score, silhouette_s
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from ecomkit.data import STATUSES
+from ecomkit.io.vocab import STATUSES
 
 __all__ = [
     "ORDER_STATUSES",
@@ -125,7 +125,7 @@ def _counted_orders(orders: pd.DataFrame, as_of, include_returned: bool, where: 
             raise ValueError(
                 f"{where}: column 'status' has values {unknown} outside {list(ORDER_STATUSES)}"
             )
-        cancelled = keep & (status == "cancelled")
+        cancelled = keep & np.isin(status, ["cancelled", "unpaid"])  # never purchases
         excluded["cancelled"] = int(cancelled.sum())
         keep &= ~cancelled
         if not include_returned:

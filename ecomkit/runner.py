@@ -31,19 +31,21 @@ CHAPTERS: dict[str, tuple[str, str]] = {
 
 # Chapters are validated in this process before a kernel starts, so a bad file fails in a second
 # with one DataError line. Each entry names the loader the chapter's notebook uses for DATA; it is
-# called as loader(data, columns=..., **cleaning, **forwarded) and its result is discarded, where
-# `forwarded` carries the notebook parameters the loader also takes (PREFLIGHT_PARAMETERS).
+# called as loader(data, columns=..., **CLEANING, **forwarded) and its result is discarded, where
+# `forwarded` carries the notebook parameters the loader also takes (PREFLIGHT_PARAMETERS) and the
+# columns the chapter cannot do without (PREFLIGHT_REQUIRE).
 PREFLIGHT = {
-    "start": "ecomkit.data:load_shop",
-    "profiling": "ecomkit.data:load_shop",
-    "clv": "ecomkit.data:load_shop",
-    "pricing": "ecomkit.pricing:load_panel",
-    "uplift": "ecomkit.uplift:load_campaign",
-    "logistics": "ecomkit.logistics:load_shipments",
+    "start": "ecomkit.io:load_shop",
+    "profiling": "ecomkit.io:load_shop",
+    "clv": "ecomkit.io:load_shop",
+    "pricing": "ecomkit.io:load_panel",
+    "uplift": "ecomkit.io:load_campaign",
+    "logistics": "ecomkit.io:load_shipments",
 }
 
-
-PREFLIGHT_PARAMETERS = {"uplift": {"TREATMENT_COL": "treatment_col", "OUTCOME_COL": "outcome_col"}}
+PREFLIGHT_PARAMETERS = {"uplift": {"TREATMENT_COL": "treatment_col", "OUTCOME_COL": "outcome_col"},
+                        "start": {"START": "start", "END": "end"}}
+PREFLIGHT_REQUIRE = {"profiling": ("customer_id",), "clv": ("customer_id",)}
 
 
 def preflight(chapter: str, parameters: dict) -> None:
@@ -57,7 +59,10 @@ def preflight(chapter: str, parameters: dict) -> None:
     loader = getattr(importlib.import_module(module), function)
     forwarded = {keyword: parameters[name] for name, keyword in PREFLIGHT_PARAMETERS.get(chapter, {}).items()
                  if name in parameters}
-    loader(data, columns=parameters.get("COLUMNS") or None, **(parameters.get("CLEANING") or {}), **forwarded)
+    cleaning = dict(parameters.get("CLEANING") or {})
+    if chapter in PREFLIGHT_REQUIRE:
+        cleaning["require"] = PREFLIGHT_REQUIRE[chapter]
+    loader(data, columns=parameters.get("COLUMNS") or None, **cleaning, **forwarded)
 
 
 class RunnerError(ValueError):
@@ -104,9 +109,39 @@ def parse_value(raw: str, inferred_type: str | None):
     for parse in (json.loads, ast.literal_eval):
         try:
             return parse(raw)
-        except (ValueError, SyntaxError, TypeError):
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue
     return raw
+
+
+_TYPE_WORDS = {"int": "a whole number", "float": "a number", "bool": "True or False", "dict": "a JSON object {...}",
+               "list": "a JSON list [...]"}
+
+
+def check_value(name: str, raw: str, value, inferred_type: str | None, default: str) -> None:
+    """Refuse a ``-p`` value that is not of the parameter's declared type (before any kernel starts)."""
+    expected = {"int": (int,), "float": (int, float), "bool": (bool,), "dict": (dict,), "list": (list, tuple)}
+    types = expected.get(inferred_type or "")
+    if types is None:
+        return
+    ok = isinstance(value, types) and not (inferred_type in ("int", "float") and isinstance(value, bool))
+    if not ok:
+        raise RunnerError(f"-p {name} {raw!r}: {name} takes {_TYPE_WORDS[inferred_type]} (default {default})")
+
+
+def parse_pairs(text: str | None, option: str) -> dict[str, str]:
+    """Parse ``"a=b,c=d"`` (``--status-map``) into a dict; ``option`` names the flag in errors."""
+    if not text:
+        return {}
+    pairs = {}
+    for pair in text.split(","):
+        if not pair.strip():
+            continue
+        if "=" not in pair:
+            raise RunnerError(f"{option} entry {pair.strip()!r} is not of the form word=status")
+        key, value = (part.strip() for part in pair.split("=", 1))
+        pairs[key] = value
+    return pairs
 
 
 def parse_column_map(text: str | None) -> dict[str, str]:
@@ -127,7 +162,7 @@ def parse_column_map(text: str | None) -> dict[str, str]:
 
 
 def build_parameters(notebook: Path, data: str | None, columns: dict[str, str] | None,
-                     params: list[tuple[str, str]] | None, out_dir: Path) -> dict:
+                     params: list[tuple[str, str]] | None, out_dir: Path, reading: dict | None = None) -> dict:
     """Assemble papermill parameters; unknown names are an error before anything runs."""
     declared = notebook_parameters(notebook)
     given: dict = {}
@@ -135,7 +170,9 @@ def build_parameters(notebook: Path, data: str | None, columns: dict[str, str] |
         if name not in declared:
             known = ", ".join(sorted(declared)) or "(none)"
             raise RunnerError(f"unknown parameter {name!r} for {notebook.name}; its parameters are: {known}")
-        given[name] = parse_value(raw, declared[name].get("inferred_type_name"))
+        kind = declared[name].get("inferred_type_name")
+        given[name] = parse_value(raw, kind)
+        check_value(name, raw, given[name], kind, declared[name].get("default"))
     if data is not None:
         data_path = Path(data)
         if data != "demo" and not data_path.exists():
@@ -143,6 +180,15 @@ def build_parameters(notebook: Path, data: str | None, columns: dict[str, str] |
         given["DATA"] = data if data == "demo" else str(data_path.resolve())
     if columns:
         given["COLUMNS"] = columns
+    if reading:
+        if "CLEANING" not in declared:
+            raise RunnerError(f"{notebook.name} has no CLEANING parameter for the reading options")
+        merged = dict(given.get("CLEANING") or {})
+        clean = {**(merged.get("clean") or {}), **(reading.pop("clean", None) or {})}
+        merged.update(reading)
+        if clean:
+            merged["clean"] = clean
+        given["CLEANING"] = merged
     given["OUTPUT_DIR"] = str(out_dir.resolve())
     missing = [name for name in ("DATA", "OUTPUT_DIR") if name in given and name not in declared]
     if missing:
@@ -175,8 +221,12 @@ def _failure_message(name: str, executed: Path, exc) -> str:
 
 def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] | None = None,
                 params: list[tuple[str, str]] | None = None, out: str | Path = "reports",
-                no_code: bool = False, progress: bool = True) -> RunResult:
-    """Execute one chapter notebook and write its executed copy, HTML report and results.json."""
+                no_code: bool = False, progress: bool = True, reading: dict | None = None) -> RunResult:
+    """Execute one chapter notebook and write its executed copy, HTML report and results.json.
+
+    ``reading`` holds the reading options of the command line (``preset``, ``status_map``,
+    ``date_format``, ``dayfirst``, ``clean`` ...); they are merged into the notebook's ``CLEANING``.
+    """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -184,7 +234,7 @@ def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] |
     if not notebook.exists():
         raise RunnerError(f"chapter {chapter!r} has no notebook yet ({notebook})")
     out_dir = Path(out)
-    parameters = build_parameters(notebook, data, columns, params, out_dir)
+    parameters = build_parameters(notebook, data, columns, params, out_dir, dict(reading or {}))
     preflight(name, parameters)
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{name}.ipynb"

@@ -12,7 +12,7 @@ from functools import lru_cache
 @lru_cache(maxsize=1)
 def demo_shop():
     """The bundled demo shop, loaded once per kernel for all checks."""
-    from ecomkit.data import load_demo
+    from ecomkit.io import load_demo
 
     return load_demo()
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecomkit.reference.calendar import CHINESE_NEW_YEAR, FESTIVALS
+
 __all__ = [
     "SPRING_FESTIVAL",
     "HOUR_WEIGHTS",
@@ -33,12 +35,10 @@ __all__ = [
     "acquisition_intensity",
 ]
 
-# Lunar New Year's Day (public calendar facts). Outside these years no dip is applied.
+# Lunar New Year's Day (public facts, from ecomkit.reference.calendar) for the years the
+# simulator applies the Spring-Festival dip to. Outside these years no dip is applied.
 SPRING_FESTIVAL: dict[int, str] = {
-    2015: "2015-02-19", 2016: "2016-02-08", 2017: "2017-01-28", 2018: "2018-02-16",
-    2019: "2019-02-05", 2020: "2020-01-25", 2021: "2021-02-12", 2022: "2022-02-01",
-    2023: "2023-01-22", 2024: "2024-02-10", 2025: "2025-01-29", 2026: "2026-02-17",
-    2027: "2027-02-06", 2028: "2028-01-26", 2029: "2029-02-13", 2030: "2030-02-03",
+    year: CHINESE_NEW_YEAR[year].isoformat() for year in range(2015, 2031)
 }
 
 # Share of orders by hour 0..23: quiet night, lunch bump, evening peak 20:00-22:59.
@@ -92,11 +92,14 @@ def promotion_shapes(dates: pd.DatetimeIndex) -> dict[str, np.ndarray]:
     dict of float arrays aligned with ``dates``; 1.0 on June 18, Nov 11 and Dec 12.
     """
     dates = pd.DatetimeIndex(dates).normalize()
-    return {
-        "618": _ramp(dates, 6, 1, 6, 18, (0.3, 0.1)),
-        "1111": _ramp(dates, 10, 20, 11, 11, (0.3, 0.1)),
-        "1212": _ramp(dates, 12, 8, 12, 12, (0.2,)),
-    }
+    # the ramp starts on the first day of the festival's selling window; the tails (one level
+    # per day after the festival) reach the window's last day
+    tails = {"618": (0.3, 0.1), "11.11": (0.3, 0.1), "12.12": (0.2,)}
+    out = {}
+    for name, tail in tails.items():
+        fest = FESTIVALS[name]
+        out[name.replace(".", "")] = _ramp(dates, *fest.window_start, fest.month, fest.day, tail)
+    return out
 
 
 def spring_festival_factor(dates: pd.DatetimeIndex, depth: float = 0.5,

@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ecomkit.reference.sites import SITE_ROWS, candidate_sites
 from ecomkit.simulate.geography import PROVINCES
 
 __all__ = [
@@ -141,28 +142,9 @@ PRODUCT_CATALOGUE = [
 POPULARITY_EXPONENT = 1.6
 PACKAGING = {"padding_cm": 2, "base_kg": 0.08, "per_unit_kg": 0.02}
 
-# site_id, city, province, lat, lon, kind, operator, fixed CNY/month, capacity orders/month,
-# handling CNY/order, reach_km (None: any distance), local delivery CNY/order (None: rate card)
-WAREHOUSE_SITES = [
-    ("WH-HZ", "Hangzhou", "Zhejiang", 30.27, 120.16, "current", "own", 5000, 6000, 2.0, None, None),
-    ("RG-KS", "Kunshan", "Jiangsu", 31.38, 120.98, "regional", "3pl", 2500, 4000, 3.0, None, None),
-    ("RG-GZ", "Guangzhou", "Guangdong", 23.13, 113.26, "regional", "3pl", 2500, 3000, 3.0, None, None),
-    ("RG-LF", "Langfang", "Hebei", 39.52, 116.68, "regional", "3pl", 2200, 3000, 3.0, None, None),
-    ("RG-WH", "Wuhan", "Hubei", 30.59, 114.31, "regional", "3pl", 2000, 3000, 3.0, None, None),
-    ("RG-CD", "Chengdu", "Sichuan", 30.57, 104.07, "regional", "3pl", 2000, 3000, 3.0, None, None),
-    ("RG-XA", "Xi'an", "Shaanxi", 34.34, 108.94, "regional", "3pl", 1800, 3000, 3.0, None, None),
-    ("RG-ZZ", "Zhengzhou", "Henan", 34.75, 113.63, "regional", "3pl", 1800, 3000, 3.0, None, None),
-    ("RG-JN", "Jinan", "Shandong", 36.65, 117.12, "regional", "3pl", 1800, 3000, 3.0, None, None),
-    ("RG-SY", "Shenyang", "Liaoning", 41.81, 123.43, "regional", "3pl", 1800, 3000, 3.0, None, None),
-    ("RG-KM", "Kunming", "Yunnan", 25.04, 102.71, "regional", "3pl", 1600, 2000, 3.0, None, None),
-    ("RG-UR", "Urumqi", "Xinjiang", 43.83, 87.62, "regional", "3pl", 1600, 1000, 3.0, None, None),
-    ("FR-SH", "Shanghai", "Shanghai", 31.23, 121.47, "front", "3pl", 2500, 150, 4.5, 50.0, 3.0),
-    ("FR-BJ", "Beijing", "Beijing", 39.90, 116.41, "front", "3pl", 2500, 150, 4.5, 50.0, 3.0),
-    ("FR-GZ", "Guangzhou", "Guangdong", 23.13, 113.26, "front", "3pl", 2500, 150, 4.5, 50.0, 3.0),
-    ("FR-HZ", "Hangzhou", "Zhejiang", 30.27, 120.16, "front", "3pl", 2500, 150, 4.5, 50.0, 3.0),
-    ("FR-NJ", "Nanjing", "Jiangsu", 32.06, 118.80, "front", "3pl", 2500, 150, 4.5, 50.0, 3.0),
-    ("FR-CD", "Chengdu", "Sichuan", 30.57, 104.07, "front", "3pl", 2500, 150, 4.5, 50.0, 3.0),
-]
+# The current site and the candidate sites are shared with the chapter's analysis code, so the
+# rows live in ecomkit.reference.sites (see SITE_COLUMNS there for the fields).
+WAREHOUSE_SITES = list(SITE_ROWS)
 CURRENT_SITE = "WH-HZ"
 
 # Zone k covers great-circle distances in [ZONE_BANDS_KM[k-1], ZONE_BANDS_KM[k]) km; the last
@@ -236,16 +218,11 @@ def product_table() -> pd.DataFrame:
 
 
 def warehouse_table() -> pd.DataFrame:
-    """The current warehouse and the candidate sites as a DataFrame (no random part)."""
-    cols = ["site_id", "city", "province", "lat", "lon", "kind", "operator",
-            "fixed_cost_cny_month", "capacity_orders_month", "handling_cny_per_order",
-            "reach_km", "local_delivery_cny_per_order"]
-    table = pd.DataFrame(WAREHOUSE_SITES, columns=cols)
-    for col in ("fixed_cost_cny_month", "handling_cny_per_order", "reach_km",
-                "local_delivery_cny_per_order"):
-        table[col] = table[col].astype("float64")
-    table["capacity_orders_month"] = table["capacity_orders_month"].astype("int64")
-    return table
+    """The current warehouse and the candidate sites as a DataFrame (no random part).
+
+    The same table as :func:`ecomkit.reference.candidate_sites`.
+    """
+    return candidate_sites()
 
 
 def rate_card_table() -> pd.DataFrame:

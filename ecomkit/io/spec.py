@@ -1,0 +1,112 @@
+"""What a table is: its columns (kind, required, meaning, unit) and its cleaning rules.
+
+A spec reads like a data dictionary; :mod:`ecomkit.io.engine` does the work. Column kinds:
+
+=========== ===================================================================================
+id          an identifier: int64 when every value is a whole number without leading zeros, else text
+timestamp   a date and time of day (naive, local time)
+date        a calendar day (time of day must be midnight)
+money       an amount of money (float64); currency symbols, thousands and decimal separators handled
+count       a whole number >= 0 (int64)
+number      a measurement (float64); units such as kg, cm, km, days stripped
+flag        yes/no (bool)
+text        free text or a category label (stripped, blanks are missing)
+status      an order status word mapped to completed / returned / cancelled / unpaid / in_progress
+region      a province (Chinese names resolved to pinyin) or any other region label kept as given
+=========== ===================================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+__all__ = ["Column", "Rule", "TableSpec", "KINDS", "COMMON_RULES"]
+
+KINDS = ("id", "timestamp", "date", "money", "count", "number", "flag", "text", "status", "region")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: ecomkit's name, its kind, whether it must be present, and its meaning."""
+
+    name: str
+    kind: str
+    required: bool = False
+    meaning: str = ""
+    unit: str = ""
+    positive: bool = False   # values must be > 0 (weights, prices)
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"column {self.name!r}: unknown kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cleaning rule: its name (the key of ``--clean NAME=ACTION``), default and other actions."""
+
+    name: str
+    default: str
+    actions: tuple[str, ...]
+    meaning: str
+
+
+#: rules every table has, applied by the engine before the table's own rules
+COMMON_RULES = (
+    Rule("blank_rows", "drop", ("drop",), "rows with no value in any column"),
+    Rule("totals_rows", "drop", ("drop", "keep", "error"),
+         "a totals row (合计, 总计, 小计, Total, Grand total, Sum) in the first or the key column"),
+    Rule("duplicate_rows", "drop", ("drop", "keep", "error"), "rows identical to an earlier row in every column"),
+)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table: columns, rules, and the table's own cleaning step.
+
+    ``clean(reading)`` runs after every column is parsed; it applies the table's own rules in
+    order through ``reading.drop`` / ``reading.flag`` (see :class:`ecomkit.io.engine.Reading`).
+    Without it the engine drops rows with blank required cells (``blank_<column>``).
+    ``derivable`` names required columns that may be computed from others instead, and
+    ``one_of`` groups of columns of which at least one must be present.
+    """
+
+    name: str
+    label: str
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...] = ()
+    keep_other_columns: bool = True
+    key: tuple[str, ...] = ()
+    time_column: str | None = None
+    sort_by: tuple[str, ...] = ()
+    clean: Callable | None = None
+    derivable: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    one_of: tuple[tuple[str, ...], ...] = ()
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    legacy: Callable[[dict], dict] | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def all_rules(self, present: tuple[str, ...] = ()) -> dict[str, Rule]:
+        """Every rule of this table by name: common, per-column blank/unreadable, then its own."""
+        rules = {r.name: r for r in COMMON_RULES}
+        for col in self.columns:
+            rules[f"blank_{col.name}"] = Rule(f"blank_{col.name}", "drop", ("drop", "error"),
+                                              f"a blank {col.name} in a row (when the column is required)")
+            if col.kind not in ("text", "region"):
+                rules[f"unreadable_{col.name}"] = Rule(f"unreadable_{col.name}", "error", ("error", "drop"),
+                                                       f"a {col.name} that cannot be read as {col.kind}")
+        rules.update({r.name: r for r in self.rules})
+        return rules
