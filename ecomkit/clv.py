@@ -409,22 +409,14 @@ def cdnow_sample_orders() -> pd.DataFrame:
     >>> cdnow_sample_orders()["customer_id"].nunique()
     2357
     """
+    from ecomkit.io import read_table
+
     path = Path(lifetimes.__file__).parent / "datasets" / "CDNOW_sample.txt"
-    raw = pd.read_csv(
-        path,
-        sep=r"\s+",
-        header=None,
-        names=["customer_id", "customer_id_2", "date", "items", "net_amount"],
-        dtype={"customer_id": np.int64, "customer_id_2": np.int64, "date": str, "items": np.int64, "net_amount": float},
-    )
-    return pd.DataFrame(
-        {
-            "customer_id": raw["customer_id"],
-            "order_ts": pd.to_datetime(raw["date"], format="%Y%m%d"),
-            "items": raw["items"],
-            "net_amount": raw["net_amount"],
-        }
-    )
+    columns = {"column_1": "customer_id", "column_3": "order_ts", "column_4": "items", "column_5": "net_amount"}
+    orders, _ = read_table("orders", path, columns)
+    orders = orders.assign(customer_id=orders["customer_id"].astype("int64"))  # "00004" in the file is customer 4
+    orders = orders.sort_values(["customer_id", "order_ts"], kind="mergesort").reset_index(drop=True)
+    return orders[["customer_id", "order_ts", "items", "net_amount"]]
 
 
 # --------------------------------------------------------------------------------------------

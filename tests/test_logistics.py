@@ -14,7 +14,7 @@ import pytest
 from scipy.optimize import linprog
 
 from ecomkit import logistics as lg
-from ecomkit.data import DataError
+from ecomkit.io import DataError
 from ecomkit.simulate import simulate_shop
 from ecomkit.simulate.logistics import (
     LOGISTICS_FILES,

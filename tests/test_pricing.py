@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from ecomkit import pricing
-from ecomkit.data import DataError
+from ecomkit.io import DataError
 from ecomkit.simulate.pricing import (
     PRICING_FILES,
     expected_threshold_effect,

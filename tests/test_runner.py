@@ -104,7 +104,7 @@ def test_index_page_links_reports_and_shows_scalar_headlines(tmp_path):
 def test_preflight_forwards_the_uplift_column_parameters_to_its_loader(tmp_path):
     import pandas as pd
 
-    from ecomkit.data import DataError
+    from ecomkit.io import DataError
 
     source = pd.read_csv(runner.NOTEBOOK_DIR.parent / "datasets" / "demo_shop" / "campaign.csv", nrows=400)
     path = tmp_path / "campaign.csv"

@@ -17,7 +17,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from ecomkit import uplift
-from ecomkit.data import DataError
+from ecomkit.io import DataError
 from ecomkit.simulate import simulate_shop
 from ecomkit.simulate.campaign import CAMPAIGN_COLUMNS, CAMPAIGN_FILES, KINDS, CampaignTruth, simulate_campaign
 

@@ -463,7 +463,11 @@ def read_table(spec: TableSpec | str, source, columns: Mapping[str, str] | None 
 
     content = [c for c in r.df.columns if c != SOURCE_ROW]
     dup = _hashable(r.df[content]).duplicated(keep="first").to_numpy()
-    if dup.any():
+    keyless = bool(spec.key) and not any(k in r.df.columns for k in spec.key)
+    if dup.any() and keyless and not r.explicit("duplicate_rows"):
+        # without an id nothing says two identical rows are one event: a transaction log repeats them
+        r.flag(dup, "identical_rows", f"rows identical to an earlier one, kept (no {spec.key[0]} to tell them apart)")
+    elif dup.any():
         r.apply(dup, "duplicate_rows", content[0], "an exact repeat of an earlier row",
                 "exact duplicate rows: kept the first")
     if not spec.keep_other_columns:

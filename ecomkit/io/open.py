@@ -23,7 +23,7 @@ import pandas as pd
 
 from ecomkit.io.errors import SOURCE_ROW, DataError, SourceInfo, list_columns
 
-__all__ = ["SUPPORTED_EXTENSIONS", "file_extension", "read_source"]
+__all__ = ["SUPPORTED_EXTENSIONS", "file_extension", "read_source", "read_bundled"]
 
 SUPPORTED_EXTENSIONS = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz", ".parquet", ".pq",
                         ".xlsx", ".xlsm", ".xls")
@@ -255,3 +255,12 @@ def _check_unique_columns(df: pd.DataFrame, ctx: SourceInfo) -> None:
     if cols.has_duplicates:
         dups = sorted(set(cols[cols.duplicated()]))
         raise DataError(f"{ctx.name}: column names appear more than once: {list_columns(dups)}")
+
+
+def read_bundled(path: Path, dtypes: dict | None = None) -> pd.DataFrame:
+    """A table ecomkit wrote itself (the simulator's truth files): read as written, no cleaning."""
+    path = Path(path)
+    if file_extension(path) in (".parquet", ".pq"):
+        frame = pd.read_parquet(path)
+        return frame.astype(dtypes) if dtypes else frame
+    return pd.read_csv(path, dtype=dtypes, encoding="utf-8")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Column", "Rule", "TableSpec", "KINDS", "COMMON_RULES"]
+__all__ = ["Column", "Rule", "TableSpec", "KINDS", "COMMON_RULES", "describe_spec", "describe_all"]
 
 KINDS = ("id", "timestamp", "date", "money", "count", "number", "flag", "text", "status", "region")
 
@@ -110,3 +110,31 @@ class TableSpec:
                                                        f"a {col.name} that cannot be read as {col.kind}")
         rules.update({r.name: r for r in self.rules})
         return rules
+
+
+def describe_spec(spec: TableSpec) -> str:
+    """The Markdown data dictionary of a table: its columns and its own rules (docs/ingestion.md)."""
+    lines = [f"### `{spec.name}` — the {spec.label}", "", "| column | kind | required | unit | meaning |",
+             "|---|---|---|---|---|"]
+    for col in spec.columns:
+        required = "yes" if col.required else ""
+        if col.name in spec.derivable:
+            required = f"yes, or {' and '.join(f'`{c}`' for c in spec.derivable[col.name])}"
+        lines.append(f"| `{col.name}` | {col.kind} | {required} | {col.unit} | {col.meaning} |")
+    for group in spec.one_of:
+        lines.append(f"\nAt least one of {', '.join(f'`{c}`' for c in group)} is required.")
+    if spec.rules:
+        lines += ["", "| rule | default | other actions | what it does |", "|---|---|---|---|"]
+        for rule in spec.rules:
+            others = ", ".join(a for a in rule.actions if a != rule.default)
+            lines.append(f"| `{rule.name}` | {rule.default} | {others} | {rule.meaning} |")
+    if spec.keep_other_columns:
+        lines.append("\nOther columns are kept as they are.")
+    return "\n".join(lines) + "\n"
+
+
+def describe_all() -> str:
+    """Every table's data dictionary, in the order of :data:`ecomkit.io.tables.SPECS`."""
+    from ecomkit.io.tables import SPECS
+
+    return "\n".join(describe_spec(spec) for spec in SPECS.values())

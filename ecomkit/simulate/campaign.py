@@ -173,7 +173,9 @@ class CampaignTruth:
         directory = Path(directory)
         with open(directory / "campaign_truth.json", encoding="utf-8") as fh:
             params = json.load(fh)
-        customers = pd.read_parquet(directory / "campaign_truth.parquet").astype(_TRUTH_DTYPES)
+        from ecomkit.io.open import read_bundled
+
+        customers = read_bundled(directory / "campaign_truth.parquet", _TRUTH_DTYPES)
         return cls(params=params, customers=customers)
 
 

@@ -91,7 +91,9 @@ class ShopTruth:
         directory = Path(directory)
         with open(directory / TRUTH_JSON, encoding="utf-8") as fh:
             params = json.load(fh)
-        customers = pd.read_csv(directory / CUSTOMER_TRUTH_CSV, dtype=_TRUTH_DTYPES)
+        from ecomkit.io.open import read_bundled
+
+        customers = read_bundled(directory / CUSTOMER_TRUTH_CSV, _TRUTH_DTYPES)
         return cls(params=params, customers=customers)
 
 
