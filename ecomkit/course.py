@@ -16,7 +16,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -147,42 +147,20 @@ def truth_check_row(name: str, estimate: float, truth: float, tolerance: float, 
 # --------------------------------------------------------------------------- exercises
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What :func:`check` says about an answer."""
-
-    correct: bool
-    message: str
-
-
-_EXERCISES: dict[str, tuple[str, Callable[[Any], Verdict]]] = {}
-
-
-def exercise(key: str, task: str) -> Callable:
-    """Register ``fn(answer) -> Verdict`` as the check for exercise ``key`` (e.g. ``"00.1"``)."""
-
-    def register(fn: Callable[[Any], Verdict]) -> Callable[[Any], Verdict]:
-        _EXERCISES[key] = (task, fn)
-        return fn
-
-    return register
-
-
-def _load_checks() -> None:
-    # Importing the chapter check modules registers their exercises.
-    from ecomkit import exercises  # noqa: F401
-
-
 def check(key: str, answer: Any) -> bool:
     """Check a trainee's answer to exercise ``key``; print right/wrong with the reason.
 
     Returns True when right, False when wrong or not answered yet (``answer`` is None or ...).
     """
-    _load_checks()
-    if key not in _EXERCISES:
-        known = ", ".join(sorted(_EXERCISES))
+    from ecomkit.exercises import register_all
+    from ecomkit.exercises.grading import Verdict, registered
+
+    register_all()
+    checks = registered()
+    if key not in checks:
+        known = ", ".join(sorted(checks))
         raise KeyError(f"no exercise {key!r}; known exercises: {known}")
-    task, fn = _EXERCISES[key]
+    task, fn = checks[key]
     if answer is None or answer is Ellipsis:
         print(f"[{key}] not answered yet: {task}")
         return False
@@ -193,20 +171,3 @@ def check(key: str, answer: Any) -> bool:
     mark = "right" if verdict.correct else "not yet"
     print(f"[{key}] {mark}: {verdict.message}")
     return verdict.correct
-
-
-def close_enough(answer: Any, expected: float, rel: float = 1e-3, abs_: float = 1e-9, unit: str = "") -> Verdict:
-    """Compare a numeric answer with the expected value and explain the gap."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return Verdict(False, f"expected a number, got {type(answer).__name__}")
-    if math.isclose(value, expected, rel_tol=rel, abs_tol=abs_):
-        return Verdict(True, f"{value:,.4g}{unit} matches.")
-    gap = value / expected if expected else float("nan")
-    hint = ""
-    if expected and 90 < gap < 110:
-        hint = " It is about 100x too large: a share should be a fraction, not a percent."
-    elif expected and 0.009 < gap < 0.011:
-        hint = " It is about 100x too small: check percent vs fraction."
-    return Verdict(False, f"{value:,.4g}{unit} differs from the expected {expected:,.4g}{unit}.{hint}")

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ecomkit.io import PanelData, load_panel
+from ecomkit.io.tables.pricing import PRICE_PANEL
 from ecomkit.viz import format_percent, format_yuan
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "MIN_CLUSTERS",
     "InelasticDemandError",
     "PanelData",
+    "PANEL_OPTIONAL",
     "load_panel",
     "weekly_panel",
     "weekly_index",
@@ -79,6 +81,9 @@ __all__ = [
     "plot_threshold_design",
 ]
 
+
+#: the panel's optional columns (see docs/ingestion.md for the whole data dictionary)
+PANEL_OPTIONAL = tuple(c.name for c in PRICE_PANEL.columns if not c.required)
 
 #: festival selling windows (month, day) first .. last day, presales included; a week touching
 #: one is a festival week. 618 and 11.11 campaigns open weeks ahead of the day itself.

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from ecomkit import course
+from ecomkit.exercises.grading import close_enough
 
 
 def test_record_writes_results_json_as_it_goes(tmp_path):
@@ -32,9 +33,9 @@ def test_truth_check_row_passes_only_inside_the_tolerance():
 
 
 def test_close_enough_explains_a_percent_versus_fraction_mistake():
-    verdict = course.close_enough(25.0, 0.25)
+    verdict = close_enough(25.0, 0.25)
     assert not verdict.correct and "100x too large" in verdict.message
-    assert course.close_enough(0.2501, 0.25, rel=1e-3).correct
+    assert close_enough(0.2501, 0.25, rel=1e-3).correct
 
 
 def test_check_says_not_answered_for_none(capsys):

@@ -1,6 +1,6 @@
 """Checks for the exercise notebooks, one module per chapter (``ch00`` ...).
 
-Each module registers its checks with :func:`ecomkit.course.exercise`; the expected answers are
+Each module registers its checks with :func:`ecomkit.exercises.grading.exercise`; the expected answers are
 computed from the bundled demo shop when a check runs, never typed in.
 """
 
@@ -17,7 +17,7 @@ def demo_shop():
     return load_demo()
 
 
-def _register_all() -> None:
+def register_all() -> None:
     """Import every ``chNN`` module beside this file; importing one registers its checks."""
     import importlib
     import pkgutil
@@ -26,5 +26,3 @@ def _register_all() -> None:
         if module.name.startswith("ch"):
             importlib.import_module(f"{__name__}.{module.name}")
 
-
-_register_all()

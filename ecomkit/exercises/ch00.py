@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecomkit import kpi
-from ecomkit.course import Verdict, close_enough, exercise
+from ecomkit.exercises.grading import Verdict, close_enough, exercise
 from ecomkit.exercises import demo_shop
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 import pandas as pd
 
 from ecomkit import profiling as pf
-from ecomkit.course import Verdict, close_enough, exercise
+from ecomkit.exercises.grading import Verdict, close_enough, exercise
 from ecomkit.exercises import demo_shop
 
 AS_OF = pd.Timestamp("2026-01-01")      # midnight after the demo's last day

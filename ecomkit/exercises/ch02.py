@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ecomkit import pricing
-from ecomkit.course import Verdict, close_enough, exercise
+from ecomkit.exercises.grading import Verdict, close_enough, exercise
 
 
 @lru_cache(maxsize=1)

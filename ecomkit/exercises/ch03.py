@@ -11,7 +11,7 @@ from functools import lru_cache
 import pandas as pd
 
 from ecomkit import clv
-from ecomkit.course import Verdict, close_enough, exercise
+from ecomkit.exercises.grading import Verdict, close_enough, exercise
 from ecomkit.exercises import demo_shop
 
 OBSERVATION_END = "2025-12-31"

@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 
 from ecomkit import uplift
-from ecomkit.course import Verdict, close_enough, exercise
+from ecomkit.exercises.grading import Verdict, close_enough, exercise
 
 MARGIN = 0.30
 COUPON_COST = 20.0

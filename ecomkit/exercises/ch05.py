@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 
 from ecomkit import logistics as lg
-from ecomkit.course import Verdict, close_enough, exercise
+from ecomkit.exercises.grading import Verdict, close_enough, exercise
 
 PILLOW = {"actual_weight_kg": 0.9, "length_cm": 50, "width_cm": 32, "height_cm": 17}
 

@@ -7,7 +7,6 @@ holds and what travels with them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -20,6 +19,7 @@ from ecomkit.io.ledger import RowLedger
 from ecomkit.io.open import SUPPORTED_EXTENSIONS, file_extension
 from ecomkit.io.tables.campaign import RESERVED_COLUMNS
 from ecomkit.io.tables.logistics import derive_geography
+from ecomkit.truth import CampaignTruth, ShopTruth, Truth, load_json_truth
 
 __all__ = ["DEFAULT_DEMO_WINDOW", "DataSource", "resolve_data", "find_table", "demo_dir", "ShopData", "load_shop",
            "load_demo", "load_demo_truth", "PanelData", "load_panel", "CampaignData", "load_campaign",
@@ -106,7 +106,7 @@ class ShopData:
     ledger: RowLedger
     customers: pd.DataFrame | None = None
     funnel_daily: pd.DataFrame | None = None
-    truth: Any = None  # the simulator's ShopTruth for simulated shops, else None
+    truth: Any = None  # an ecomkit.truth.ShopTruth for simulated shops, else None
     source: str = ""
     ledgers: dict[str, RowLedger] = field(default_factory=dict)
 
@@ -151,8 +151,6 @@ def load_shop(data="demo", columns: Mapping[str, str] | None = None, **options) 
         tables[kind], ledgers[kind] = read_table(kind, path, **_side(options))
     truth = None
     if (directory / "truth.json").exists():
-        from ecomkit.simulate import ShopTruth  # lazy: the simulator is only needed for the demo's truth
-
         truth = ShopTruth.from_files(directory)
     source = f"demo ({directory})" if is_demo else str(directory)
     return ShopData(orders, ledger, tables["customers"], tables["funnel_daily"], truth, source, ledgers)
@@ -165,8 +163,6 @@ def load_demo(**options) -> ShopData:
 
 def load_demo_truth():
     """The demo shop's ground truth (``ShopTruth``: ``params`` dict and per-customer ``customers``)."""
-    from ecomkit.simulate import ShopTruth
-
     return ShopTruth.from_files(demo_dir())
 
 
@@ -180,7 +176,7 @@ class PanelData:
     panel: pd.DataFrame
     ledger: RowLedger
     baskets: pd.DataFrame | None = None
-    truth: dict | None = None
+    truth: Truth | None = None
     source: str = ""
 
 
@@ -202,8 +198,7 @@ def load_panel(data="demo", columns: Mapping[str, str] | None = None, **options)
     panel, ledger = read_table("price_panel", panel_path, columns, **options)
     baskets_path = find_table(directory, "baskets")
     baskets = read_table("baskets", baskets_path, **_side(options))[0] if baskets_path else None
-    truth_path = directory / "pricing_truth.json"
-    truth = json.loads(truth_path.read_text(encoding="utf-8")) if truth_path.exists() else None
+    truth = load_json_truth(directory / "pricing_truth.json")
     return PanelData(panel, ledger, baskets, truth, f"demo ({directory})" if is_demo else str(directory))
 
 
@@ -262,8 +257,6 @@ def load_campaign(data="demo", columns: Mapping[str, str] | None = None, *, trea
     feature_names = [c for c in frame.columns if c not in RESERVED_COLUMNS]
     truth = targeted = None
     if truth_dir is not None and (truth_dir / "campaign_truth.json").exists():
-        from ecomkit.simulate.campaign import CampaignTruth  # lazy: the demo's truth only
-
         truth = CampaignTruth.from_files(truth_dir)
         if "customer_id" in frame.columns:
             truth = CampaignTruth(truth.params, truth.customers.set_index("customer_id")
@@ -299,7 +292,7 @@ class LogisticsData:
     rate_card: pd.DataFrame | None = None
     inventory_demand: pd.DataFrame | None = None
     lead_times: pd.DataFrame | None = None
-    truth: dict | None = None
+    truth: Truth | None = None
     source: str = ""
 
     @property
@@ -337,8 +330,7 @@ def load_shipments(data="demo", columns: Mapping[str, str] | None = None, **opti
         tables[kind] = read_table(kind, found, **_side(options))[0] if found else None
     options.setdefault("warehouses", tables["warehouses"])
     shipments, ledger = read_shipments(ship_path, columns, **options)
-    truth_path = directory / "logistics_truth.json"
-    truth = json.loads(truth_path.read_text(encoding="utf-8")) if truth_path.exists() else None
+    truth = load_json_truth(directory / "logistics_truth.json")
     return LogisticsData(shipments, ledger, tables["products"], tables["warehouses"], tables["rate_card"],
                          tables["inventory_demand"], tables["inventory_demand_lead_times"], truth,
                          f"demo ({directory})" if is_demo else str(directory))

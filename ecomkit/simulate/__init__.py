@@ -8,7 +8,7 @@ See :mod:`ecomkit.simulate.shop` for the generative story and ``datasets/demo_sh
 for the data dictionary.
 """
 from ecomkit.simulate.shop import Shop, simulate_shop
-from ecomkit.simulate.truth import (
+from ecomkit.truth import (
     ShopTruth,
     expected_future_purchases,
     expected_next_period_retention,

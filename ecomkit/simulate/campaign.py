@@ -62,6 +62,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ecomkit.truth import CampaignTruth
+
 __all__ = [
     "CampaignTruth",
     "simulate_campaign",
@@ -111,73 +113,6 @@ DEFAULTS = {
         "per_100_cny_aov_above_200": 0.5,    # per 100 CNY of average order value above 200
     },
 }
-
-_TRUTH_DTYPES = {"customer_id": "int64", "alive_at_send": "bool", "mean_spend_cny": "float64",
-                 "p_control": "float64", "p_treated": "float64", "true_uplift": "float64",
-                 "persuasion": "float64", "annoyance": "float64", "kind": "object"}
-
-
-@dataclass(frozen=True, eq=False)
-class CampaignTruth:
-    """What generated a simulated campaign.
-
-    Attributes
-    ----------
-    params : dict
-        JSON-able: seed, send_date, window_days, active_days, treatment_share, randomised,
-        season_factor, coupon_value_cny, the persuasion and annoyance coefficients, summary numbers
-        (true average effect, share of each kind) and ``description``.
-    customers : DataFrame
-        One row per campaign customer: customer_id, alive_at_send, mean_spend_cny (expected order
-        value, CNY), p_control and p_treated (probability of buying in the window without / with the
-        coupon), true_uplift (p_treated - p_control), persuasion (h), annoyance (d), kind (the
-        realised principal stratum: sure_thing, persuadable, lost_cause, sleeping_dog).
-
-    Example
-    -------
-    >>> campaign, truth = simulate_campaign(shop.customers, shop.orders, shop.truth.customers)  # doctest: +SKIP
-    >>> truth.customers["true_uplift"].mean()                                                   # doctest: +SKIP
-    """
-
-    params: dict
-    customers: pd.DataFrame
-
-    def expected_incremental_profit(self, send: np.ndarray | pd.Series, margin: float,
-                                    coupon_cost: float) -> float:
-        """Expected incremental profit (CNY) of sending the coupon to the customers where ``send``.
-
-        ``send`` is a boolean mask aligned with :attr:`customers`. Per customer sent to, the shop gains
-        ``margin * mean_spend * true_uplift`` and pays ``coupon_cost * p_treated`` (every treated buyer
-        redeems the coupon), against not sending.
-        """
-        mask = np.asarray(send, dtype=bool)
-        c = self.customers
-        gain = margin * c["mean_spend_cny"].to_numpy() * c["true_uplift"].to_numpy()
-        cost = coupon_cost * c["p_treated"].to_numpy()
-        return float((gain - cost)[mask].sum())
-
-    def to_files(self, directory: str | Path) -> list[Path]:
-        """Write ``campaign_truth.json`` (params) and ``campaign_truth.parquet`` (customers)."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        json_path, table_path = directory / "campaign_truth.json", directory / "campaign_truth.parquet"
-        with open(json_path, "w", encoding="utf-8") as fh:
-            json.dump(self.params, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        self.customers.to_parquet(table_path, index=False)
-        return [table_path, json_path]
-
-    @classmethod
-    def from_files(cls, directory: str | Path) -> "CampaignTruth":
-        """Read ``campaign_truth.json`` and ``campaign_truth.parquet`` from ``directory``."""
-        directory = Path(directory)
-        with open(directory / "campaign_truth.json", encoding="utf-8") as fh:
-            params = json.load(fh)
-        from ecomkit.io.open import read_bundled
-
-        customers = read_bundled(directory / "campaign_truth.parquet", _TRUTH_DTYPES)
-        return cls(params=params, customers=customers)
-
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))

@@ -48,7 +48,7 @@ from ecomkit.simulate.geography import (
     _province_probabilities,
     _tier_cumulative_by_province,
 )
-from ecomkit.simulate.truth import ShopTruth
+from ecomkit.truth import ShopTruth
 
 __all__ = [
     "Shop",
@@ -115,7 +115,7 @@ class Shop:
         acquisition_channel, age_band, member), sorted by first_order_ts.
     orders : one row per order incl. cancelled ones, sorted by order_ts (see DESIGN.md).
     funnel_daily : one row per date x channel (complete grid).
-    truth : :class:`~ecomkit.simulate.truth.ShopTruth`.
+    truth : :class:`~ecomkit.truth.ShopTruth`.
     """
 
     customers: pd.DataFrame

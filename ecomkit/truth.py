@@ -1,4 +1,10 @@
-"""Ground truth of a simulated shop, and what the BG/NBD truth implies for future behaviour.
+"""Ground truth of the simulated demo tables, in one representation, and what it implies.
+
+Every truth is a :class:`Truth`: ``params`` (a JSON-able dict: the parameters that generated the
+table) and, where there is one, ``customers`` (one row of latent values per customer). The pricing and
+logistics truths have only ``params`` (``truth["price_panel"]`` reads them like the dict they were).
+The simulator writes these files; this module reads them, so analysis code never imports the
+simulator.
 
 :class:`ShopTruth` holds the parameters that generated the tables (``params``, JSON-able) and the
 per-customer latent values (``customers``). The two model-implied quantities the chapters compare
@@ -18,8 +24,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ecomkit.io.open import read_bundled
+
 __all__ = [
+    "Truth",
     "ShopTruth",
+    "CampaignTruth",
+    "load_json_truth",
     "TRUTH_JSON",
     "CUSTOMER_TRUTH_CSV",
     "expected_future_purchases",
@@ -41,7 +52,33 @@ _TRUTH_DTYPES = {
 
 
 @dataclass(frozen=True, eq=False)
-class ShopTruth:
+class Truth:
+    """What generated a simulated table: ``params`` (JSON-able) and optional per-customer values."""
+
+    params: dict
+    customers: pd.DataFrame | None = None
+
+    def __getitem__(self, key):
+        return self.params[key]
+
+    def get(self, key, default=None):
+        return self.params.get(key, default)
+
+    def keys(self):
+        return self.params.keys()
+
+
+def load_json_truth(path: str | Path) -> Truth | None:
+    """A truth stored as one JSON file (pricing, logistics), or None when the file is absent."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as fh:
+        return Truth(params=json.load(fh))
+
+
+@dataclass(frozen=True, eq=False)
+class ShopTruth(Truth):
     """What generated a simulated shop.
 
     Attributes
@@ -64,9 +101,6 @@ class ShopTruth:
     >>> shop.truth.params["bgnbd"]["r"]                 # doctest: +SKIP
     0.55
     """
-
-    params: dict
-    customers: pd.DataFrame
 
     def to_json(self, path: str | Path) -> Path:
         """Write ``params`` to ``path`` (indent 2) and ``customers`` to ``customer_truth.csv``
@@ -91,8 +125,6 @@ class ShopTruth:
         directory = Path(directory)
         with open(directory / TRUTH_JSON, encoding="utf-8") as fh:
             params = json.load(fh)
-        from ecomkit.io.open import read_bundled
-
         customers = read_bundled(directory / CUSTOMER_TRUTH_CSV, _TRUTH_DTYPES)
         return cls(params=params, customers=customers)
 
@@ -192,3 +224,65 @@ def expected_next_period_retention(customers: pd.DataFrame, truth_customers: pd.
            .agg(n_customers="size", expected_retention="mean").reset_index())
     out["n_customers"] = out["n_customers"].astype("int64")
     return out
+
+
+_CAMPAIGN_TRUTH_DTYPES = {"customer_id": "int64", "alive_at_send": "bool", "mean_spend_cny": "float64",
+                 "p_control": "float64", "p_treated": "float64", "true_uplift": "float64",
+                 "persuasion": "float64", "annoyance": "float64", "kind": "object"}
+
+
+@dataclass(frozen=True, eq=False)
+class CampaignTruth(Truth):
+    """What generated a simulated campaign.
+
+    Attributes
+    ----------
+    params : dict
+        JSON-able: seed, send_date, window_days, active_days, treatment_share, randomised,
+        season_factor, coupon_value_cny, the persuasion and annoyance coefficients, summary numbers
+        (true average effect, share of each kind) and ``description``.
+    customers : DataFrame
+        One row per campaign customer: customer_id, alive_at_send, mean_spend_cny (expected order
+        value, CNY), p_control and p_treated (probability of buying in the window without / with the
+        coupon), true_uplift (p_treated - p_control), persuasion (h), annoyance (d), kind (the
+        realised principal stratum: sure_thing, persuadable, lost_cause, sleeping_dog).
+
+    Example
+    -------
+    >>> campaign, truth = simulate_campaign(shop.customers, shop.orders, shop.truth.customers)  # doctest: +SKIP
+    >>> truth.customers["true_uplift"].mean()                                                   # doctest: +SKIP
+    """
+
+    def expected_incremental_profit(self, send: np.ndarray | pd.Series, margin: float,
+                                    coupon_cost: float) -> float:
+        """Expected incremental profit (CNY) of sending the coupon to the customers where ``send``.
+
+        ``send`` is a boolean mask aligned with :attr:`customers`. Per customer sent to, the shop gains
+        ``margin * mean_spend * true_uplift`` and pays ``coupon_cost * p_treated`` (every treated buyer
+        redeems the coupon), against not sending.
+        """
+        mask = np.asarray(send, dtype=bool)
+        c = self.customers
+        gain = margin * c["mean_spend_cny"].to_numpy() * c["true_uplift"].to_numpy()
+        cost = coupon_cost * c["p_treated"].to_numpy()
+        return float((gain - cost)[mask].sum())
+
+    def to_files(self, directory: str | Path) -> list[Path]:
+        """Write ``campaign_truth.json`` (params) and ``campaign_truth.parquet`` (customers)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        json_path, table_path = directory / "campaign_truth.json", directory / "campaign_truth.parquet"
+        with open(json_path, "w", encoding="utf-8") as fh:
+            json.dump(self.params, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        self.customers.to_parquet(table_path, index=False)
+        return [table_path, json_path]
+
+    @classmethod
+    def from_files(cls, directory: str | Path) -> "CampaignTruth":
+        """Read ``campaign_truth.json`` and ``campaign_truth.parquet`` from ``directory``."""
+        directory = Path(directory)
+        with open(directory / "campaign_truth.json", encoding="utf-8") as fh:
+            params = json.load(fh)
+        customers = read_bundled(directory / "campaign_truth.parquet", _CAMPAIGN_TRUTH_DTYPES)
+        return cls(params=params, customers=customers)
