@@ -61,6 +61,8 @@ class Run:
     results: dict = field(default_factory=dict)
     ledger: dict | None = None
     truth_check: dict | None = None
+    currency: str = "CNY"
+    skipped: list = field(default_factory=list)
 
     @property
     def path(self) -> Path:
@@ -72,8 +74,10 @@ class Run:
             "notebook": None,
             "data": self.data,
             "parameters": to_jsonable(self.parameters),
+            "currency": self.currency,
             "results": to_jsonable(self.results),
             "ledger": to_jsonable(self.ledger),
+            "skipped": to_jsonable(self.skipped),
             "truth_check": to_jsonable(self.truth_check),
             "ecomkit_version": __version__,
             "elapsed_s": None,
@@ -91,7 +95,7 @@ DEFAULT_REPORTS = Path(__file__).resolve().parent.parent / "reports"
 
 
 def start_run(chapter: str, output_dir: str | Path | None = None, data: Any = "demo",
-              parameters: dict | None = None) -> Run:
+              parameters: dict | None = None, currency: str = "CNY") -> Run:
     """Begin recording a chapter's results into ``output_dir/results.json``.
 
     Parameters
@@ -101,10 +105,12 @@ def start_run(chapter: str, output_dir: str | Path | None = None, data: Any = "d
         the repository, where a trainee's interactive runs go.
     data : what the chapter ran on ("demo" or a path); recorded as text.
     parameters : the notebook's parameters, recorded as given.
+    currency : ISO code of the amounts (the notebook's ``CURRENCY``), recorded in results.json.
     """
     global _current
     folder = Path(output_dir) if output_dir is not None else DEFAULT_REPORTS / chapter
-    _current = Run(chapter=chapter, output_dir=folder, data=str(data), parameters=dict(parameters or {}))
+    _current = Run(chapter=chapter, output_dir=folder, data=str(data), parameters=dict(parameters or {}),
+                   currency=str(currency))
     _current.save()
     return _current
 
@@ -121,6 +127,25 @@ def record(name: str, value: Any) -> Any:
     run.results[name] = value
     run.save()
     return value
+
+
+def skip(section: str, reason: str) -> None:
+    """Say in one line that a section does not apply to this data, and why; listed in results.json.
+
+    >>> course.skip("Funnel", "no funnel_daily table: add one to the data folder")   # doctest: +SKIP
+    """
+    run = _current
+    if run is not None:
+        run.skipped.append({"section": str(section), "reason": str(reason)})
+        run.save()
+    print(f"{section}: skipped — {reason}")
+
+
+def finding(text: str) -> None:
+    """Show a finding written from this run's numbers (Markdown), so a report says only what its data says."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
 
 
 def record_ledger(ledger: Any) -> None:

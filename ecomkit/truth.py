@@ -24,8 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ecomkit.io.open import read_bundled
-
 __all__ = [
     "Truth",
     "ShopTruth",
@@ -125,6 +123,8 @@ class ShopTruth(Truth):
         directory = Path(directory)
         with open(directory / TRUTH_JSON, encoding="utf-8") as fh:
             params = json.load(fh)
+        from ecomkit.io.open import read_bundled  # lazy: ecomkit.io imports this module
+
         customers = read_bundled(directory / CUSTOMER_TRUTH_CSV, _TRUTH_DTYPES)
         return cls(params=params, customers=customers)
 
@@ -284,5 +284,7 @@ class CampaignTruth(Truth):
         directory = Path(directory)
         with open(directory / "campaign_truth.json", encoding="utf-8") as fh:
             params = json.load(fh)
+        from ecomkit.io.open import read_bundled  # lazy: ecomkit.io imports this module
+
         customers = read_bundled(directory / "campaign_truth.parquet", _CAMPAIGN_TRUTH_DTYPES)
         return cls(params=params, customers=customers)

@@ -6,6 +6,7 @@ import sys
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from ecomkit import runner
 from ecomkit.simulate.pricing import simulate_price_panel
@@ -37,7 +38,11 @@ def test_chapter02_runs_on_a_renamed_panel_csv_with_non_default_parameters(small
     assert set(results["elasticities"]) == categories
     for estimates in results["elasticities"].values():
         controlled = estimates["controlled"]
-        assert controlled["ci_low"] < controlled["elasticity"] < controlled["ci_high"]
+        # about 6 SKUs per category: enough clusters for a standard error and its t(G - 1) interval
+        t = stats.t.ppf(0.975, controlled["n_skus"] - 1)
+        assert controlled["se"] > 0
+        assert controlled["ci_low"] == pytest.approx(controlled["elasticity"] - t * controlled["se"])
+        assert controlled["ci_high"] == pytest.approx(controlled["elasticity"] + t * controlled["se"])
         assert estimates["naive"]["elasticity"] < controlled["elasticity"]   # the festival confound
 
     recommended = pd.DataFrame(results["recommended_prices"])

@@ -4,8 +4,12 @@ Statistical tolerances are stated next to each assertion with the sampling error
 """
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
+import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +18,7 @@ import pytest
 from scipy.optimize import linprog
 
 from ecomkit import logistics as lg
-from ecomkit.io import DataError
+from ecomkit.io import DataError, read_shipments
 from ecomkit.simulate import simulate_shop
 from ecomkit.simulate.logistics import (
     LOGISTICS_FILES,
@@ -74,7 +78,8 @@ def test_haversine_matches_hand_values():
     # one degree of latitude on a sphere of radius 6371.0088 km is 2*pi*R/360 km
     assert lg.haversine_km(0, 0, 1, 0) == pytest.approx(2 * np.pi * 6371.0088 / 360, rel=1e-9)
     assert lg.haversine_km(30, 120, 30, 120) == 0
-    assert lg.haversine_km(31.23, 121.47, 39.90, 116.41) == pytest.approx(1068, abs=2)   # Shanghai - Beijing
+    # Shanghai - Beijing, about 1,067 km; the coordinates are rounded to 0.01 degree (about 1 km)
+    assert lg.haversine_km(31.23, 121.47, 39.90, 116.41) == pytest.approx(1067, abs=2)
 
 
 def test_zones_are_half_open_distance_bands():
@@ -197,7 +202,7 @@ def test_milp_optimum_equals_brute_force_enumeration_on_small_random_instances(s
     demand, sites = _instance(seed)
     share = [0.7, 0.5, 0.6, 0.55, 0.3, 0.3][seed - 1]       # above the unconstrained optimum: binding
     plan = lg.design_network(demand, sites, zone_cost=ZONE_COST, service_km=700, min_service_share=share)
-    best_cost, best_sites = _brute_force(demand, sites, 700, share)
+    best_cost, _ = _brute_force(demand, sites, 700, share)     # the sites may differ on a tie; the cost may not
     if not np.isfinite(best_cost):
         assert plan.status == "infeasible"
         return
@@ -208,8 +213,6 @@ def test_milp_optimum_equals_brute_force_enumeration_on_small_random_instances(s
     served = plan.assignment.groupby("site_id")["orders_month"].sum()
     cap = sites.set_index("site_id")["capacity_orders_month"]
     assert (served <= cap.reindex(served.index) + 1e-6).all()
-    if best_sites != set(plan.open_sites):     # ties are possible; then the costs must agree
-        assert plan.total_cost_cny == pytest.approx(best_cost, rel=1e-7)
 
 
 def test_milp_respects_forced_sites_and_matches_brute_force():
@@ -315,7 +318,9 @@ def test_the_textbook_reorder_point_falls_short_under_daily_review():
     demand = lg.gamma_demand(np.full(200, 10.0), np.full(200, 5.0), 2500, seed=3)
     res = lg.simulate_sq(demand, s, 100.0, 7, seed=4, warmup_days=100).service()
     achieved = 1 - res["stockout_cycles"].sum() / res["cycles"].sum()
-    assert achieved < 0.90            # about 0.86: the undershoot eats half the safety stock
+    # about 0.86: the undershoot eats half the safety stock. Over some 48,000 cycles (200 items x
+    # 2,400 days x 10 units / 100 per order) the binomial SE is about 0.002, so 0.90 is far above it.
+    assert achieved < 0.90
 
 
 def test_simulate_sq_books_orders_and_receipts_as_documented():
@@ -338,6 +343,40 @@ def test_inventory_policy_rounds_the_eoq_up_to_the_minimum_order_quantity():
     assert policy.loc["a", "turnover_days"] == pytest.approx(policy.loc["a", "expected_average_stock"] / 10.0)
 
 
+# --- the package and its plots -----------------------------------------------------------------
+
+def test_importing_the_chapter_loads_neither_pyplot_nor_seaborn_nor_the_simulator():
+    code = ("import sys, ecomkit.logistics; "
+            "print(sorted(m for m in ('matplotlib.pyplot', 'seaborn', 'ecomkit.simulate') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_every_plot_takes_ax_as_a_keyword_and_forwards_kwargs():
+    for name in (n for n in lg.__all__ if n.startswith("plot_")):
+        params = inspect.signature(getattr(lg, name)).parameters
+        assert params["ax"].kind is inspect.Parameter.KEYWORD_ONLY and params["ax"].default is None, name
+        assert any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()), name
+
+
+def test_a_plot_draws_on_the_given_axes_with_the_given_style_and_returns_them():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        out = lg.plot_cost_waterfall(pd.Series({"first weight": 5.0, "returns": 1.5}), ax=ax, alpha=0.5)
+        assert out is ax
+        # two component bars carry the style; the total bar keeps its own
+        assert [bar.get_alpha() for bar in ax.patches] == [0.5, 0.5, None]
+        assert ax.patches[2].get_height() == pytest.approx(6.5)
+    finally:
+        plt.close(fig)
+
+
 # --- loading -----------------------------------------------------------------------------------
 
 def _csv(tmp_path, body: str, name="shipments.csv"):
@@ -349,42 +388,78 @@ def _csv(tmp_path, body: str, name="shipments.csv"):
 def test_read_shipments_maps_columns_and_chinese_provinces_and_derives_zone(tmp_path):
     path = _csv(tmp_path, "单号,省份,运费,重量,origin_city\n1,广东省,12.5,1.2,Hangzhou\n2,新疆维吾尔自治区,30,0.4,Hangzhou\n"
                           "3,shanghai,6,2.0,Hangzhou\n")
-    ship, ledger = lg.read_shipments(path, columns={"单号": "order_id", "省份": "destination_province",
-                                                    "运费": "shipping_cost_cny", "重量": "actual_weight_kg"})
+    ship, ledger = read_shipments(path, columns={"单号": "order_id", "省份": "destination_province",
+                                                 "运费": "shipping_cost_cny", "重量": "actual_weight_kg"})
     assert ship["destination_province"].tolist() == ["Guangdong", "Xinjiang", "Shanghai"]
     assert ship["remote"].tolist() == [False, True, False]
     assert ship["zone"].tolist() == [3, 5, 1]                    # Hangzhou -> Guangzhou about 1,050 km
     assert ship["chargeable_weight_kg"].tolist() == [1.2, 0.4, 2.0]
     assert ship["direction"].eq("outbound").all() and ship["carrier"].eq("all").all()
     assert ledger.rows_kept == 3
+    assert lg.read_shipments is read_shipments                   # the chapter's name for the same reader
 
 
 def test_bad_shipments_raise_one_line_errors_naming_column_count_and_rows(tmp_path):
     path = _csv(tmp_path, "order_id,destination_province,shipping_cost_cny,actual_weight_kg\n"
-                          "1,Guangdong,-3,1\n2,Zhejiang,5,1\n3,Hunan,0,1\n")
+                          "1,Guangdong,-3,1\n2,Zhejiang,5,1\n3,Hunan,0,1\n4,Hunan,6,1\n5,Hunan,7,1\n")
     with pytest.raises(DataError) as err:
-        lg.read_shipments(path)
+        read_shipments(path)
     first = str(err.value).splitlines()[0]
-    assert first.startswith("column 'shipping_cost_cny': blank, zero or negative in 2 rows")
-    assert "row 1: -3.0" in first and "row 3: 0.0" in first
-    ship, ledger = lg.read_shipments(path, nonpositive_costs="drop")
-    assert len(ship) == 1 and ledger.dropped()["nonpositive_cost"] == 2
+    assert first.startswith("column 'shipping_cost_cny': zero or negative in 2 rows — row 1: -3.0, row 3: 0.0 ")
+    assert first.endswith("pass --clean nonpositive_costs=drop to drop those rows")
+    assert (err.value.column, err.value.count, err.value.rows) == ("shipping_cost_cny", 2, [1, 3])
+    for options in ({"nonpositive_costs": "drop"}, {"clean": {"nonpositive_costs": "drop"}}):
+        ship, ledger = read_shipments(path, **options)
+        assert ship["order_id"].tolist() == [2, 4, 5] and ledger.dropped() == {"nonpositive_costs": 2}
 
 
-def test_unknown_provinces_and_missing_weights_are_errors_or_counted_drops(tmp_path):
+def test_blank_shipping_costs_are_dropped_by_default_and_refused_with_nonpositive_costs_error(tmp_path):
     path = _csv(tmp_path, "order_id,destination_province,shipping_cost_cny,actual_weight_kg\n"
-                          "1,Atlantis,5,1\n2,Zhejiang,5,\n3,Hunan,5,2\n")
-    with pytest.raises(DataError, match="column 'destination_province': not a mainland province in 1 row"):
-        lg.read_shipments(path)
-    ship, ledger = lg.read_shipments(path, unknown_provinces="drop", missing_weights="drop")
-    assert ship["order_id"].tolist() == [3]
-    assert ledger.to_dict()["dropped"] == {"duplicate_rows": 0, "unknown_province": 1, "missing_weight": 1}
+                          "1,Guangdong,,1\n2,Zhejiang,5,1\n3,Hunan,6,1\n")
+    ship, ledger = read_shipments(path)
+    assert ship["order_id"].tolist() == [2, 3] and ledger.dropped() == {"blank_shipping_cost_cny": 1}
+    with pytest.raises(DataError, match=r"column 'shipping_cost_cny': blank in 1 row — row 1: <blank>"):
+        read_shipments(path, nonpositive_costs="error")
+
+
+def test_unknown_provinces_are_refused_and_missing_weights_dropped_by_default(tmp_path):
+    path = _csv(tmp_path, "order_id,destination_province,shipping_cost_cny,actual_weight_kg\n"
+                          "1,Atlantis,5,1\n2,Zhejiang,5,\n3,Hunan,5,2\n4,Hunan,6,2\n")
+    with pytest.raises(DataError) as err:
+        read_shipments(path)
+    first = str(err.value).splitlines()[0]
+    assert first.startswith("column 'destination_province': not a mainland province in 1 row — row 1: 'Atlantis'")
+    assert "--clean unknown_provinces=drop" in first
+    for options in ({"unknown_provinces": "drop"}, {"clean": {"unknown_provinces": "drop"}}):
+        ship, ledger = read_shipments(path, **options)
+        assert ship["order_id"].tolist() == [3, 4]
+        assert ledger.to_dict()["dropped"] == {"unknown_provinces": 1, "missing_weights": 1}
+    ship, ledger = read_shipments(path, unknown_provinces="drop", missing_weights="drop")   # the first reader's words
+    assert ledger.dropped() == {"unknown_provinces": 1, "missing_weights": 1}
+    for options in ({"missing_weights": "error"}, {"clean": {"missing_weights": "error"}}):
+        with pytest.raises(DataError, match=r"column 'actual_weight_kg': blank \(no weight at all\) in 1 row — "
+                                            r"row 2: <blank> .*--clean missing_weights=drop"):
+            read_shipments(path, unknown_provinces="drop", **options)
+
+
+def test_exact_duplicate_parcels_are_dropped_unless_refused(tmp_path):
+    path = _csv(tmp_path, "order_id,destination_province,shipping_cost_cny,actual_weight_kg\n"
+                          "1,Hunan,5,1\n1,Hunan,5,1\n2,Hunan,5,1\n")
+    for options in ({}, {"duplicates": "drop_exact"}):
+        ship, ledger = read_shipments(path, **options)
+        assert ship["order_id"].tolist() == [1, 2] and ledger.dropped() == {"duplicate_rows": 1}
+    for options in ({"duplicates": "error"}, {"clean": {"duplicate_rows": "error"}}):
+        with pytest.raises(DataError, match="an exact repeat of an earlier row in 1 row — row 2"):
+            read_shipments(path, **options)
+    with pytest.raises(DataError, match="nonpositive_costs='keep' is not one of 'error', 'drop'"):
+        read_shipments(path, nonpositive_costs="keep")
 
 
 def test_a_shipments_file_without_any_weight_is_refused(tmp_path):
     path = _csv(tmp_path, "order_id,destination_province,shipping_cost_cny\n1,Hunan,5\n")
-    with pytest.raises(DataError, match="need a weight"):
-        lg.read_shipments(path)
+    with pytest.raises(DataError, match=r"need one of 'chargeable_weight_kg', 'actual_weight_kg': map a column to it "
+                                        r"with --map THEIRS=chargeable_weight_kg"):
+        read_shipments(path)
 
 
 def test_a_folder_without_shipments_is_refused(tmp_path):
@@ -418,6 +493,20 @@ def test_simulated_shipments_are_consistent_with_the_orders(small):
     assert daily.sum() == out["units"].sum()
 
 
+def _same_json(fresh, bundled) -> bool:
+    """Equal JSON trees, floats equal to 1e-12 relative: the truth's Zipf weights are powers and sums
+    whose last bit (about 2e-16 relative) depends on the platform's math library."""
+    if isinstance(fresh, dict):
+        return isinstance(bundled, dict) and fresh.keys() == bundled.keys() and \
+            all(_same_json(fresh[k], bundled[k]) for k in fresh)
+    if isinstance(fresh, list):
+        return isinstance(bundled, list) and len(fresh) == len(bundled) and \
+            all(_same_json(a, b) for a, b in zip(fresh, bundled))
+    if isinstance(fresh, float) and isinstance(bundled, float):
+        return math.isclose(fresh, bundled, rel_tol=1e-12, abs_tol=0.0)
+    return type(fresh) is type(bundled) and fresh == bundled
+
+
 def test_bundled_logistics_files_are_the_default_simulation(tmp_path):
     assert all((DEMO_DIR / name).exists() for name in LOGISTICS_FILES), "run `make demo`"
     fresh = write_logistics(simulate_logistics(simulate_shop()), tmp_path)
@@ -428,7 +517,7 @@ def test_bundled_logistics_files_are_the_default_simulation(tmp_path):
         elif path.suffix == ".csv":
             pd.testing.assert_frame_equal(pd.read_csv(path), pd.read_csv(bundled), check_exact=True)
         else:
-            assert json.loads(path.read_text()) == json.loads(bundled.read_text())
+            assert _same_json(json.loads(path.read_text()), json.loads(bundled.read_text())), path.name
     mine = sum((DEMO_DIR / name).stat().st_size for name in LOGISTICS_FILES) / 1e6
     everything = sum(p.stat().st_size for p in DEMO_DIR.parent.rglob("*") if p.is_file()) / 1e6
     assert mine <= 6 and everything <= 25

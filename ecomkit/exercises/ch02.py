@@ -16,7 +16,8 @@ def demo_pricing():
     return data, weekly, pricing.sku_baseline(weekly)
 
 
-def _same(answer, value, rel=1e-3) -> bool:
+def _answer_matches(answer, value, rel=1e-3) -> bool:
+    """Whether ``answer`` equals ``value`` within ``rel``: used to recognise a known mistake."""
     return close_enough(answer, value, rel=rel).correct
 
 
@@ -30,10 +31,10 @@ def break_even_beauty(answer) -> Verdict:
     if verdict.correct:
         return Verdict(True, f"{float(answer):.4f}: at a {margin:.1%} margin a 20% discount needs "
                              f"{expected:.1%} more units.")
-    if _same(answer, 0.20 / margin):
+    if _answer_matches(answer, 0.20 / margin):
         return Verdict(False, "that is the discount as a share of the margin (d / m); the extra units also "
                               "earn only the reduced margin, so the lift is d / (m - d).")
-    if _same(answer, margin / (margin - 0.20)):
+    if _answer_matches(answer, margin / (margin - 0.20)):
         return Verdict(False, "that is the volume *factor* m / (m - d); the lift is that factor minus 1.")
     return verdict
 
@@ -46,9 +47,9 @@ def naive_apparel(answer) -> Verdict:
     if verdict.correct:
         return Verdict(True, f"{float(answer):.3f}: the festival crowd makes apparel look very price-sensitive.")
     controlled = float(pricing.estimate_elasticity(weekly).loc["apparel", "elasticity"])
-    if _same(answer, controlled):
+    if _answer_matches(answer, controlled):
         return Verdict(False, "that estimate has week effects already; the naive one uses controls=('sku',) only.")
-    if _same(answer, -expected):
+    if _answer_matches(answer, -expected):
         return Verdict(False, "check the sign: demand falls when the price rises, so the elasticity is negative.")
     return verdict
 
@@ -61,11 +62,11 @@ def controlled_apparel(answer) -> Verdict:
     if verdict.correct:
         return Verdict(True, f"{float(answer):.3f}: the week effects absorb the festival demand peaks.")
     naive = float(pricing.naive_elasticity(weekly).loc["apparel", "elasticity"])
-    if _same(answer, naive):
+    if _answer_matches(answer, naive):
         return Verdict(False, "that is the naive estimate: the festival demand is still inside. Add the week effects, "
                               "controls=('sku', 'period').")
     experimental = float(pricing.experimental_elasticity(weekly).loc["apparel", "elasticity"])
-    if _same(answer, experimental):
+    if _answer_matches(answer, experimental):
         return Verdict(False, "that is the price-test estimate; the exercise asks for the fit on every SKU-week.")
     return verdict
 
@@ -81,9 +82,9 @@ def lerner_sku0013(answer) -> Verdict:
     if verdict.correct:
         return Verdict(True, f"CNY {float(answer):,.2f}: a markup of e / (1 + e) = {e / (1 + e):.2f} "
                              "times the unit cost.")
-    if _same(answer, pricing.optimal_price(float(row["regular_price"]), e)):
+    if _answer_matches(answer, pricing.optimal_price(float(row["regular_price"]), e)):
         return Verdict(False, "the Lerner rule marks up the unit cost, not the current price.")
-    if _same(answer, float(row["unit_cost"]) * (1 + e) / e):
+    if _answer_matches(answer, float(row["unit_cost"]) * (1 + e) / e):
         return Verdict(False, "the factor is upside down: p* = c * e / (1 + e), which is above the cost when e < -1.")
     return verdict
 
@@ -99,7 +100,7 @@ def extra_qualifying_share(answer) -> Verdict:
     if verdict.correct:
         return Verdict(True, f"{float(answer):.4f}: only this small share moved; the other "
                              f"{(before >= 199).mean():.1%} would have qualified anyway.")
-    if _same(answer, float((offer >= 199).mean())):
+    if _answer_matches(answer, float((offer >= 199).mean())):
         return Verdict(False, "that is every qualifying basket in the offer period; subtract the share that qualified "
                               "before the offer (they would have qualified anyway).")
     return verdict

@@ -25,7 +25,7 @@ __all__ = ["ReadOptions", "Reading", "read_table", "OPTION_NAMES"]
 
 #: reading options every table takes (the rest of ``CLEANING`` are rule actions)
 OPTION_NAMES = ("preset", "start", "end", "date_format", "dayfirst", "timezone", "status_map", "decimal",
-                "encoding", "sheet", "clean", "max_drop_share", "require")
+                "encoding", "sheet", "clean", "max_drop_share", "require", "regions")
 
 
 @dataclass
@@ -46,6 +46,7 @@ class ReadOptions:
     clean: dict[str, str] = field(default_factory=dict)
     max_drop_share: float = 0.5
     require: tuple[str, ...] = ()
+    regions: Any = None   # a regions table (region, lat, lon, remote): the places shipments may go to
 
 
 def _yes_no():

@@ -31,8 +31,10 @@ SIDE_OPTIONS = ("date_format", "dayfirst", "timezone", "decimal", "encoding", "s
 
 
 def demo_dir() -> Path:
-    """The bundled demo shop directory (``datasets/demo_shop``); DataError if it is absent."""
-    d = Path(__file__).resolve().parent.parent.parent / "datasets" / "demo_shop"
+    """The bundled demo shop directory (``datasets/demo_shop``, or the wheel's copy); DataError if it is absent."""
+    from ecomkit.resources import demo_shop_dir
+
+    d = demo_shop_dir()
     if not d.is_dir() or not find_table(d, "orders"):
         raise DataError(f"the bundled demo shop is missing: no orders file in {d}; regenerate it with `make demo` "
                         "(or reinstall ecomkit from a full checkout)")
@@ -273,7 +275,7 @@ def load_campaign(data="demo", columns: Mapping[str, str] | None = None, *, trea
 
 # ------------------------------------------------------------------------------------- logistics
 
-_AUX_TABLES = ("products", "warehouses", "rate_card", "inventory_demand", "inventory_demand_lead_times")
+_AUX_TABLES = ("products", "warehouses", "rate_card", "inventory_demand", "inventory_demand_lead_times", "regions")
 
 
 @dataclass
@@ -294,27 +296,37 @@ class LogisticsData:
     lead_times: pd.DataFrame | None = None
     truth: Truth | None = None
     source: str = ""
+    regions: pd.DataFrame | None = None
 
     @property
     def tables(self) -> list[str]:
         """Names of the tables present besides the shipments."""
-        names = ("products", "warehouses", "rate_card", "inventory_demand", "lead_times")
+        names = ("products", "warehouses", "rate_card", "inventory_demand", "lead_times", "regions")
         return [n for n in names if getattr(self, n) is not None]
 
 
 def read_shipments(source, columns: Mapping[str, str] | None = None, *, warehouses: pd.DataFrame | None = None,
                    volumetric_divisor: float | None = None, **options) -> tuple[pd.DataFrame, RowLedger]:
-    """Read shipments and add the derived geography (see :func:`derive_geography`)."""
+    """Read shipments and add the derived geography (see :func:`derive_geography`).
+
+    ``regions`` (a regions table, a path to one, or None for mainland China's provinces) says where
+    destinations are."""
+    regions = options.get("regions")
+    if regions is not None and not isinstance(regions, pd.DataFrame):
+        regions = read_table("regions", regions, **_side(options))[0]
+        options["regions"] = regions
     shipments, ledger = read_table("shipments", source, columns, **options)
-    return derive_geography(shipments, ledger, warehouses, volumetric_divisor), ledger
+    return derive_geography(shipments, ledger, warehouses, volumetric_divisor, regions), ledger
 
 
 def load_shipments(data="demo", columns: Mapping[str, str] | None = None, **options) -> LogisticsData:
     """Load validated shipments, and the other logistics tables of the demo shop or a folder.
 
     ``data`` is ``"demo"``, a shipments file, a DataFrame, or a folder holding ``shipments.*`` plus
-    optional ``products``, ``warehouses``, ``rate_card``, ``inventory_demand`` and
-    ``inventory_demand_lead_times`` tables and ``logistics_truth.json``.
+    optional ``products``, ``warehouses``, ``rate_card``, ``inventory_demand``,
+    ``inventory_demand_lead_times`` and ``regions`` tables and ``logistics_truth.json``. A regions
+    table (region, lat, lon, remote; in the folder or as ``regions=``) lets shipments go to any
+    country's regions; without one, destinations are mainland China's provinces.
     """
     where = resolve_data(data)
     if where.kind != "folder":
@@ -329,8 +341,10 @@ def load_shipments(data="demo", columns: Mapping[str, str] | None = None, **opti
         found = find_table(directory, kind)
         tables[kind] = read_table(kind, found, **_side(options))[0] if found else None
     options.setdefault("warehouses", tables["warehouses"])
+    if tables["regions"] is not None:
+        options.setdefault("regions", tables["regions"])
     shipments, ledger = read_shipments(ship_path, columns, **options)
     truth = load_json_truth(directory / "logistics_truth.json")
     return LogisticsData(shipments, ledger, tables["products"], tables["warehouses"], tables["rate_card"],
                          tables["inventory_demand"], tables["inventory_demand_lead_times"], truth,
-                         f"demo ({directory})" if is_demo else str(directory))
+                         f"demo ({directory})" if is_demo else str(directory), options.get("regions"))

@@ -10,7 +10,8 @@ from ecomkit.io.errors import DataError
 from ecomkit.io.parse import parse_ids
 from ecomkit.io.spec import Column, Rule, TableSpec
 
-__all__ = ["SHIPMENTS", "PRODUCTS", "WAREHOUSES", "RATE_CARD", "INVENTORY_DEMAND", "LEAD_TIMES", "derive_geography"]
+__all__ = ["SHIPMENTS", "PRODUCTS", "WAREHOUSES", "RATE_CARD", "INVENTORY_DEMAND", "LEAD_TIMES", "REGIONS",
+           "derive_geography", "region_keys"]
 
 
 def _words():
@@ -87,14 +88,22 @@ def clean_shipments(r) -> None:
         rep = r.df["shipment_id"].duplicated(keep=False).to_numpy()
         if rep.any():
             raise r.error(rep, "shipment_id", "shipment id repeated with different content")
-    known = set(PROVINCES["province"])
-    unknown = ~r.df["destination_province"].isin(known).to_numpy()
+    regions = r.options.regions
+    if regions is not None:
+        known = set(region_keys(regions["region"]))
+        unknown = ~region_keys(r.df["destination_province"]).isin(known).to_numpy()
+        problem, where = "not a region of the regions table", "parcels to a region missing from the regions table"
+        hint = "Add the region to the regions table (region, lat, lon, remote)."
+    else:
+        unknown = ~r.df["destination_province"].isin(set(PROVINCES["province"])).to_numpy()
+        problem, where = "not a mainland province", "parcels to a province outside the 31 mainland ones"
+        hint = ("Use pinyin (Guangdong) or Chinese (广东 / 广东省) province names; for another country put a "
+                "regions table (region, lat, lon, remote) in the data folder.")
     if unknown.any():
         if r.action("unknown_provinces") == "error":
-            raise r.error(unknown, "destination_province", "not a mainland province",
-                          fix="pass --clean unknown_provinces=drop to drop those parcels",
-                          hint="Use pinyin (Guangdong) or Chinese (广东 / 广东省) province names.")
-        r.drop(unknown, "unknown_provinces", "parcels to a province outside the 31 mainland ones")
+            raise r.error(unknown, "destination_province", problem,
+                          fix="pass --clean unknown_provinces=drop to drop those parcels", hint=hint)
+        r.drop(unknown, "unknown_provinces", where)
     blank_cost = r.df["shipping_cost_cny"].isna().to_numpy()
     if blank_cost.any():
         r.apply(blank_cost, "blank_shipping_cost_cny", "shipping_cost_cny", "blank",
@@ -163,10 +172,18 @@ def _known_sites(warehouses: pd.DataFrame | None) -> dict[str, tuple[float, floa
     return sites
 
 
+def region_keys(values) -> pd.Series:
+    """Region names compared case- and space-insensitively (``"São Paulo "`` matches ``"são paulo"``)."""
+    return pd.Series(values).astype(str).str.strip().str.casefold()
+
+
 def derive_geography(df: pd.DataFrame, ledger, warehouses: pd.DataFrame | None = None,
-                     volumetric_divisor: float | None = None) -> pd.DataFrame:
+                     volumetric_divisor: float | None = None, regions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add what the chapter measures with: chargeable weight, destination coordinates and remote
-    flag, distance from the origin, tariff zone, and lateness. Each derivation is noted."""
+    flag, distance from the origin, tariff zone, and lateness. Each derivation is noted.
+
+    Destinations are placed at the province capital (China) or, with a ``regions`` table, at the
+    region's own coordinates (any country)."""
     from ecomkit.logistics import ZONE_BANDS_KM, haversine_km, volumetric_weight, zone_for_distance
     from ecomkit.reference import PROVINCES
 
@@ -183,10 +200,17 @@ def derive_geography(df: pd.DataFrame, ledger, warehouses: pd.DataFrame | None =
             ledger.note("no chargeable weight column: the actual weight is taken as billed")
     elif "actual_weight_kg" in df.columns:
         df["chargeable_weight_kg"] = df["chargeable_weight_kg"].fillna(df["actual_weight_kg"])
-    geo = PROVINCES.set_index("province")
-    df["dest_lat"] = geo["lat"].reindex(df["destination_province"]).to_numpy()
-    df["dest_lon"] = geo["lon"].reindex(df["destination_province"]).to_numpy()
-    df["remote"] = geo["remote"].reindex(df["destination_province"]).to_numpy(dtype=bool)
+    if regions is not None:
+        geo = regions.assign(key=region_keys(regions["region"]).to_numpy()).drop_duplicates("key").set_index("key")
+        keys = region_keys(df["destination_province"]).to_numpy()
+        remote = geo["remote"] if "remote" in geo.columns else pd.Series(False, index=geo.index)
+        ledger.note(f"destinations placed with the regions table ({len(geo):,} regions)")
+    else:
+        geo, keys = PROVINCES.set_index("province"), df["destination_province"].to_numpy()
+        remote = geo["remote"]
+    df["dest_lat"] = geo["lat"].reindex(keys).to_numpy(dtype=float)
+    df["dest_lon"] = geo["lon"].reindex(keys).to_numpy(dtype=float)
+    df["remote"] = remote.reindex(keys).fillna(False).to_numpy(dtype=bool)
     if "origin_lat" not in df.columns or "origin_lon" not in df.columns:
         sites = _known_sites(warehouses)
         key = None
@@ -256,3 +280,24 @@ LEAD_TIMES = _aux("inventory_demand_lead_times", "lead-time table",
                   (Column("po_id", "id"), Column("sku", "text", required=True),
                    Column("order_date", "date"), Column("receipt_date", "date"),
                    Column("lead_time_days", "count", required=True, unit="days"), Column("units", "count")))
+
+
+def clean_regions(r) -> None:
+    r.drop_blanks()
+    if "remote" not in r.df.columns:
+        r.df["remote"] = False
+        r.ledger.note("no remote column: no region is treated as remote")
+    r.df["remote"] = r.df["remote"].fillna(False).astype(bool)
+    keys = region_keys(r.df["region"])
+    dup = keys.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise r.error(dup, "region", "region named twice")
+
+
+REGIONS = _aux("regions", "regions table",
+               (Column("region", "text", required=True, meaning="a destination region as the shipments name it"),
+                Column("lat", "number", required=True, meaning="latitude of the region's main city", unit="degrees",
+                       minimum=-90, maximum=90),
+                Column("lon", "number", required=True, meaning="longitude", unit="degrees", minimum=-180, maximum=180),
+                Column("remote", "flag", meaning="couriers surcharge it as remote")),
+               clean=clean_regions)
