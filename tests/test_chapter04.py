@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+from scipy import stats
 from sklearn.model_selection import train_test_split
 
 from ecomkit import runner
@@ -36,16 +37,21 @@ def test_chapter04_runs_on_a_renamed_campaign_file_with_non_default_parameters(s
     # the A/B numbers are the plain group means of the file
     c = small_campaign
     treated = c["treatment"] == 1
-    effect = c.loc[treated, "converted"].mean() - c.loc[~treated, "converted"].mean()
+    conv_t, conv_c = c.loc[treated, "converted"].mean(), c.loc[~treated, "converted"].mean()
+    effect = conv_t - conv_c
     ate = res["ate_conversion"]
     assert ate["difference"] == pytest.approx(effect)
-    assert ate["ci_low"] < ate["difference"] < ate["ci_high"]
+    # the interval and test are Wald's on the two rates at the default ALPHA = 0.05, recomputed here
+    n_t, n_c = int(treated.sum()), int((~treated).sum())
+    se = np.sqrt(conv_t * (1 - conv_t) / n_t + conv_c * (1 - conv_c) / n_c)
+    z = stats.norm.ppf(0.975)
+    assert (ate["ci_low"], ate["ci_high"]) == pytest.approx((effect - z * se, effect + z * se))
+    assert ate["p_value"] == pytest.approx(2 * stats.norm.sf(abs(effect) / se))
     assert res["power"]["treated_needed_for_claimed_lift"] > 0 and 0 < res["power"]["mde_conversion"] < 1
 
     # one Qini AUC per learner, the best one named, and the random-targeting threshold recorded
     assert set(res["qini_auc"]) == {"S-learner", "T-learner", "class transformation", "X-learner"}
     assert res["best_learner"] in res["qini_auc"] and res["qini_auc_random_99pct"] > 0
-    assert 0 <= res["optimal_k"] <= 1 and res["optimal_profit_cny"] >= 0
 
     # sending to everyone, recomputed by hand on the same held-out split (margin 0.4, coupon 10 CNY)
     y, t = c["converted"].to_numpy(), c["treatment"].to_numpy()
@@ -56,6 +62,9 @@ def test_chapter04_runs_on_a_renamed_campaign_file_with_non_default_parameters(s
     rate_c = test.loc[test["treatment"] == 0, "converted"].mean()
     by_hand = len(c) * (0.4 * (rate_t - rate_c) * order_value - 10 * rate_t)
     assert res["send_to_all_profit_cny"] == pytest.approx(by_hand)
+    # the optimum is a point of the 5% grid, and that grid holds k = 0 (profit 0) and k = 1 (the sum above)
+    assert res["optimal_k"] * 20 == pytest.approx(round(res["optimal_k"] * 20)) and 0 <= res["optimal_k"] <= 1
+    assert res["optimal_profit_cny"] >= max(0.0, by_hand) - 1e-6 * abs(by_hand)
     assert res["order_value_cny"] == pytest.approx(order_value)
     assert (tmp_path / "out" / "uplift.html").exists()
 

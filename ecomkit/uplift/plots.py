@@ -1,0 +1,155 @@
+"""Plots of chapter 04: before/after, Qini and uplift curves, uplift by decile, targeting profit, kinds of customer.
+
+Every ``plot_*(data, ..., *, ax=None, **kwargs)`` draws on ``ax`` (a new figure of the theme's size when
+None), forwards ``kwargs`` to the call that draws the main marks, and returns the Axes
+(the convention of :mod:`ecomkit.viz`). matplotlib is imported only when a plot is drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ecomkit.uplift.metrics import (perfect_qini_curve, perfect_uplift_curve, qini_auc_score, qini_curve,
+                                    uplift_auc_score, uplift_curve)
+from ecomkit.uplift.targeting import optimal_targeting
+from ecomkit.viz import axes, format_percent, format_yuan
+
+__all__ = ["plot_before_after", "plot_qini_curves", "plot_uplift_curves", "plot_uplift_by_decile",
+           "plot_targeting_profit_curves", "plot_kinds_by_decile"]
+
+
+def plot_before_after(table: pd.DataFrame, *, ax=None, ylabel: str = "14-day conversion rate", **kwargs):
+    """Before and after the send, treated and control (the table of :func:`~ecomkit.uplift.before_after`).
+
+    ``kwargs`` go to ``ax.plot`` of each group's line (default ``linewidth=2``).
+    """
+    ax = axes(ax)
+    x = [0, 1]
+    for name, style in (("treated", "-o"), ("control", "--s")):
+        ax.plot(x, [table.loc[name, "before"], table.loc[name, "after"]], style,
+                **{"label": name, "linewidth": 2, **kwargs})
+    ax.set_xticks(x, ["14 days before the send", "14 days after the send"])
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(-0.3, 1.3)
+    format_percent(ax, decimals=1)
+    ax.legend(title="group")
+    ax.set_title("Before/after: both groups rise")
+    return ax
+
+
+def _plot_ranking_curves(kind: str, y_true, uplifts, treatment, ax, perfect: bool, line_options: dict):
+    """The Qini (``kind="qini"``) or uplift curves of :func:`plot_qini_curves` / :func:`plot_uplift_curves`."""
+    ax = axes(ax)
+    if not isinstance(uplifts, Mapping):
+        uplifts = {"model": uplifts}
+    curve = qini_curve if kind == "qini" else uplift_curve
+    score = qini_auc_score if kind == "qini" else uplift_auc_score
+    n = len(np.asarray(y_true))
+    end = None
+    for name, u in uplifts.items():
+        x, y = curve(y_true, u, treatment)
+        end = y[-1]
+        ax.plot(x / n, y, **{"label": f"{name} (AUC {score(y_true, u, treatment):.3f})", "linewidth": 1.8,
+                             **line_options})
+    if perfect:
+        xp, yp = (perfect_qini_curve if kind == "qini" else perfect_uplift_curve)(y_true, treatment)
+        ax.plot(xp / n, yp, color="grey", linewidth=1, alpha=0.7, label="perfect")
+    ax.plot([0, 1], [0, end], color="black", linestyle="--", linewidth=1.2, label="random targeting")
+    ax.set_xlabel("share of customers targeted, highest predicted uplift first")
+    ax.set_ylabel("incremental buyers" if kind == "qini" else "(rate treated - rate control) x customers")
+    format_percent(ax, axis="x")
+    ax.legend(fontsize=9)
+    ax.set_title("Qini curves" if kind == "qini" else "Uplift curves")
+    return ax
+
+
+def plot_qini_curves(y_true, uplifts, treatment, *, ax=None, perfect: bool = False, **kwargs):
+    """Qini curves of one or more models (``uplifts``: array or {name: array}) with the random line.
+
+    The x-axis is the share of customers targeted; the y-axis the incremental buyers (Qini).
+    ``perfect=True`` adds the best curve the outcomes allow; ``kwargs`` go to ``ax.plot`` of each
+    model's curve.
+    """
+    return _plot_ranking_curves("qini", y_true, uplifts, treatment, ax, perfect, kwargs)
+
+
+def plot_uplift_curves(y_true, uplifts, treatment, *, ax=None, perfect: bool = False, **kwargs):
+    """Uplift curves of one or more models with the random line (see :func:`~ecomkit.uplift.uplift_curve`).
+
+    ``kwargs`` go to ``ax.plot`` of each model's curve.
+    """
+    return _plot_ranking_curves("uplift", y_true, uplifts, treatment, ax, perfect, kwargs)
+
+
+def plot_uplift_by_decile(table: pd.DataFrame, *, ax=None, **kwargs):
+    """Observed uplift per decile of predicted uplift (bars, +-1.96 se), predicted (and true) as points.
+
+    ``table`` is :func:`~ecomkit.uplift.uplift_by_decile`'s; ``kwargs`` go to ``ax.bar``.
+    """
+    ax = axes(ax)
+    x = table.index.to_numpy()
+    ax.bar(x, table["observed_uplift"], **{"yerr": 1.96 * table["se"], "color": "#4c72b0", "alpha": 0.8,
+                                            "capsize": 3, "label": "observed (treated - control), 95% CI",
+                                            **kwargs})
+    ax.plot(x, table["predicted_uplift"], "o", color="#dd8452", label="predicted (mean)")
+    if "true_uplift" in table:
+        ax.plot(x, table["true_uplift"], "D", color="#55a868", label="true (simulator)")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x)
+    ax.set_xlabel("decile of predicted uplift (1 = highest)")
+    ax.set_ylabel("uplift in conversion rate")
+    format_percent(ax, decimals=0)
+    ax.legend(fontsize=9)
+    ax.set_title("Uplift by decile")
+    return ax
+
+
+def plot_targeting_profit_curves(curves: Mapping[str, pd.DataFrame], *, ax=None, mark_best: bool = True, **kwargs):
+    """Incremental profit (CNY) against the share of customers sent the coupon, one line per policy.
+
+    ``curves`` maps a policy's name to its :func:`~ecomkit.uplift.targeting_profit_curve`; a star marks
+    each policy's best k when ``mark_best``. ``kwargs`` go to ``ax.plot`` of each policy's line.
+    """
+    ax = axes(ax)
+    for name, curve in curves.items():
+        line, = ax.plot(curve["k"], curve["incremental_profit_cny"], **{"marker": ".", "label": name, **kwargs})
+        if mark_best:
+            best = optimal_targeting(curve)
+            ax.plot([best["k"]], [best["incremental_profit_cny"]], "*", markersize=14, color=line.get_color())
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("share of customers sent the coupon")
+    ax.set_ylabel("incremental profit")
+    format_percent(ax, axis="x")
+    format_yuan(ax)
+    ax.legend(fontsize=9)
+    ax.set_title("Profit of sending to the top k%")
+    return ax
+
+
+def plot_kinds_by_decile(uplift, kind, *, ax=None, bins: int = 10, order: Sequence[str] | None = None, **kwargs):
+    """Share of each kind of customer (from the simulator's truth) per decile of predicted uplift.
+
+    ``kind`` holds each customer's kind (persuadable, sure_thing, lost_cause, sleeping_dog), ``order``
+    the stacking order; ``kwargs`` go to ``ax.bar`` of each kind.
+    """
+    ax = axes(ax)
+    u = np.asarray(uplift, dtype=float)
+    ranks = np.empty(len(u), dtype=int)
+    ranks[np.argsort(-u, kind="stable")] = np.arange(len(u)) * bins // len(u) + 1
+    table = pd.crosstab(ranks, np.asarray(kind), normalize="index")
+    order = list(order) if order is not None else ["persuadable", "sure_thing", "lost_cause", "sleeping_dog"]
+    table = table.reindex(columns=[c for c in order if c in table.columns])
+    bottom = np.zeros(len(table))
+    for name in table.columns:
+        ax.bar(table.index, table[name], bottom=bottom, **{"label": name.replace("_", " "), **kwargs})
+        bottom += table[name].to_numpy()
+    ax.set_xticks(table.index)
+    ax.set_xlabel("decile of predicted uplift (1 = highest)")
+    ax.set_ylabel("share of customers")
+    format_percent(ax)
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.set_title("Who is in each decile")
+    return ax
