@@ -55,7 +55,7 @@ def test_analyst_reproduces_the_published_cdnow_fits_from_a_csv_through_the_cli(
     assert results["holdout_errors"]["holdout_length"] == 39 and results["holdout_errors"]["actual_purchases"] == 1882
     assert "cdnow_benchmark" not in results  # BENCHMARK False: the numbers above come from DATA
     assert saved["ledger"]["rows_in"] == saved["ledger"]["rows_kept"] == 6919
-    assert any("8 orders with net_amount <= 0 kept" in note for note in saved["ledger"]["notes"])
+    assert saved["ledger"]["flagged"] == {"zero_amounts": 8}  # the eight $0.00 purchases, kept and counted
     assert saved["truth_check"] is None
     page = (out / "clv.html").read_text(encoding="utf-8")
     assert "no ground truth for this data" in page and "no membership flag" in page

@@ -1,0 +1,94 @@
+"""Customer lifetime value with BG/NBD and Gamma-Gamma (chapter 03).
+
+This package is the only part of ecomkit that imports ``lifetimes`` (pinned at 0.11.3, unmaintained).
+Everything else talks to the models through the functions here; ``import ecomkit.clv as clv`` gives
+them all.
+
+Pipeline::
+
+    orders --customer_summary--> summary --fit_bgnbd--------> BGNBDFit  --+
+                                        \\--fit_gamma_gamma--> GammaGammaFit --+--> customer_lifetime_value
+
+Modules, in the order the chapter meets them:
+
+* ``summary``      orders -> frequency / recency / T / monetary value; calibration vs holdout; CDNOW sample
+* ``bgnbd``        the BG/NBD likelihood, the exact Newton path, ``fit_bgnbd``, ``bgnbd_from_params``
+* ``gamma_gamma``  the Gamma-Gamma spend fit and its independence check
+* ``predict``      expected purchases, P(alive), expected spend, CLV, the acquisition-cost cap
+* ``tables``       model vs data (holdout errors, frequency fit, calibration/holdout, tracking), P(alive)
+  matrix, CLV deciles
+* ``plots``        one picture per table (``plot_*(..., *, ax=None, **kwargs) -> Axes``)
+
+Conventions (the same as lifetimes', see docs/clv.md):
+
+* time is measured in calendar days and converted to the time unit: ``"W"`` (weeks, the
+  default, days / 7) or ``"D"`` (days). Orders on the same calendar day are one purchase.
+* ``frequency`` = number of *repeat* purchase days, ``recency`` = age at the last purchase,
+  ``T`` = age at the end of observation (both since the first purchase), ``monetary_value`` =
+  mean value of the repeat purchases (CNY; 0 when there are none).
+* all amounts are CNY; money-valued outputs (spend, CLV, acquisition cost) are CNY too.
+"""
+
+from __future__ import annotations
+
+from ecomkit.clv.bgnbd import BGNBDFit, bgnbd_from_params, fit_bgnbd
+from ecomkit.clv.gamma_gamma import (  # GammaGammaCheck: the type gamma_gamma_assumption returns
+    GammaGammaCheck,  # noqa: F401
+    GammaGammaFit,
+    fit_gamma_gamma,
+    gamma_gamma_assumption,
+)
+from ecomkit.clv.plots import (
+    plot_calibration_holdout,
+    plot_clv_deciles,
+    plot_frequency_fit,
+    plot_p_alive_matrix,
+    plot_tracking,
+)
+from ecomkit.clv.predict import (
+    WEEKS_PER_YEAR,
+    customer_lifetime_value,
+    expected_purchases,
+    expected_spend,
+    max_acquisition_cost,
+    probability_alive,
+)
+from ecomkit.clv.summary import calibration_holdout, cdnow_sample_orders, customer_summary, first_purchase_value
+from ecomkit.clv.tables import (
+    calibration_holdout_table,
+    clv_deciles,
+    frequency_fit_table,
+    holdout_errors,
+    p_alive_matrix,
+    tracking_table,
+)
+
+__all__ = [
+    "WEEKS_PER_YEAR",
+    "customer_summary",
+    "calibration_holdout",
+    "first_purchase_value",
+    "cdnow_sample_orders",
+    "BGNBDFit",
+    "GammaGammaFit",
+    "fit_bgnbd",
+    "bgnbd_from_params",
+    "fit_gamma_gamma",
+    "gamma_gamma_assumption",
+    "expected_purchases",
+    "probability_alive",
+    "expected_spend",
+    "customer_lifetime_value",
+    "clv_deciles",
+    "max_acquisition_cost",
+    "holdout_errors",
+    "frequency_fit_table",
+    "calibration_holdout_table",
+    "tracking_table",
+    "p_alive_matrix",
+    "plot_frequency_fit",
+    "plot_calibration_holdout",
+    "plot_tracking",
+    "plot_p_alive_matrix",
+    "plot_clv_deciles",
+]
