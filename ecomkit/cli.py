@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     course.add_argument("--debug", action="store_true", help="show the full traceback of an error")
 
     sub.add_parser("chapters", help="list the chapter keys")
+
+    notebooks = sub.add_parser("notebooks", help="copy the course notebooks into a folder of your own",
+                               description="Copy the chapter notebooks and exercises/ into DIR, to open in "
+                                           "Jupyter; they read the installed demo shop, so nothing else is needed.")
+    notebooks.add_argument("dir", metavar="DIR", help="folder to copy into (created if missing)")
+    notebooks.add_argument("--force", action="store_true", help="overwrite notebooks already in DIR")
+    notebooks.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     return parser
 
 
@@ -95,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
             for key, (notebook, title) in runner.CHAPTERS.items():
                 status = "" if (runner.NOTEBOOK_DIR / notebook).exists() else "  (not written yet)"
                 print(f"{key:<10} {title}{status}")
+            return 0
+        if args.command == "notebooks":
+            from ecomkit.resources import copy_notebooks
+
+            for path in copy_notebooks(args.dir, force=args.force):
+                print(f"wrote {path}")
             return 0
         if args.command == "run":
             result = runner.run_chapter(args.chapter, data=args.data, columns=runner.parse_column_map(args.column_map),

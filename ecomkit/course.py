@@ -91,7 +91,14 @@ class Run:
 _current: Run | None = None
 
 
-DEFAULT_REPORTS = Path(__file__).resolve().parent.parent / "reports"
+def _default_reports() -> Path:
+    """``reports/`` in a checkout of the repository; else ``reports/`` in the working folder (a
+    pip-installed course run from a trainee's own folder must not write into site-packages)."""
+    root = Path(__file__).resolve().parent.parent
+    return root / "reports" if (root / "pyproject.toml").exists() else Path.cwd() / "reports"
+
+
+DEFAULT_REPORTS = _default_reports()
 
 
 def start_run(chapter: str, output_dir: str | Path | None = None, data: Any = "demo",

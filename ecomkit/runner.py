@@ -16,8 +16,11 @@ from pathlib import Path
 
 from ecomkit import __version__
 from ecomkit.course import RESULTS_FILE
+from ecomkit.resources import notebook_dir
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+#: the chapter notebooks' folder when ecomkit was imported, kept for existing callers; the runner itself
+#: calls notebook_dir() (the repository's notebooks/ in a checkout, the wheel's copy once installed)
+NOTEBOOK_DIR = notebook_dir()
 
 CHAPTERS: dict[str, tuple[str, str]] = {
     "start": ("00_getting_started.ipynb", "Getting started: the shop and its core indicators"),
@@ -85,7 +88,7 @@ class RunResult:
 def resolve_chapter(chapter: str) -> tuple[str, Path]:
     """Turn a chapter key or a notebook path into ``(name, notebook_path)``."""
     if chapter in CHAPTERS:
-        return chapter, NOTEBOOK_DIR / CHAPTERS[chapter][0]
+        return chapter, notebook_dir() / CHAPTERS[chapter][0]
     path = Path(chapter)
     if path.suffix == ".ipynb":
         if not path.exists():
@@ -260,8 +263,9 @@ def _complete_results(path: Path, name: str, notebook: Path, parameters: dict, e
     else:  # the notebook never called course.start_run: still leave a well-formed file
         results = {"chapter": name, "data": parameters.get("DATA", "demo"), "results": {},
                    "ledger": None, "truth_check": None}
+    chapters_dir = notebook_dir()
     results.update({
-        "notebook": str(notebook.relative_to(notebook.parent.parent)) if notebook.parent == NOTEBOOK_DIR else str(notebook),
+        "notebook": str(notebook.relative_to(chapters_dir.parent)) if notebook.parent == chapters_dir else str(notebook),
         "parameters": {**results.get("parameters", {}), **parameters},
         "ecomkit_version": __version__,
         "elapsed_s": round(elapsed, 2),
@@ -275,7 +279,7 @@ def run_course(out: str | Path = "reports", progress: bool = True, chapters: lis
     from tqdm.auto import tqdm
 
     out_dir = Path(out)
-    keys = [k for k in (chapters or CHAPTERS) if (NOTEBOOK_DIR / CHAPTERS[k][0]).exists()]
+    keys = [k for k in (chapters or CHAPTERS) if (notebook_dir() / CHAPTERS[k][0]).exists()]
     runs: list[RunResult] = []
     bar = tqdm(keys, desc="course", unit="chapter", disable=not progress)
     for key in bar:
