@@ -56,7 +56,7 @@ def preflight(chapter: str, parameters: dict) -> None:
     import importlib
 
     data = parameters.get("DATA", "demo")
-    if chapter not in PREFLIGHT or data == "demo":
+    if chapter not in PREFLIGHT or (data == "demo" and not parameters.get("CLEANING")):
         return
     module, function = PREFLIGHT[chapter].split(":")
     loader = getattr(importlib.import_module(module), function)
@@ -121,6 +121,17 @@ _TYPE_WORDS = {"int": "a whole number", "float": "a number", "bool": "True or Fa
                "list": "a JSON list [...]"}
 
 
+def declared_type(inferred_type: str | None, default: str | None) -> str | None:
+    """The type of a parameter: papermill's annotation if any, else the type of its default's literal."""
+    if inferred_type and inferred_type != "None":
+        return inferred_type
+    try:
+        value = ast.literal_eval(default) if default is not None else None
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return {bool: "bool", int: "int", float: "float", dict: "dict", list: "list", str: "str"}.get(type(value))
+
+
 def check_value(name: str, raw: str, value, inferred_type: str | None, default: str) -> None:
     """Refuse a ``-p`` value that is not of the parameter's declared type (before any kernel starts)."""
     expected = {"int": (int,), "float": (int, float), "bool": (bool,), "dict": (dict,), "list": (list, tuple)}
@@ -141,7 +152,8 @@ def parse_pairs(text: str | None, option: str) -> dict[str, str]:
         if not pair.strip():
             continue
         if "=" not in pair:
-            raise RunnerError(f"{option} entry {pair.strip()!r} is not of the form word=status")
+            form = "RULE=ACTION" if option == "--clean" else "WORD=STATUS"
+            raise RunnerError(f"{option} entry {pair.strip()!r} is not of the form {form}")
         key, value = (part.strip() for part in pair.split("=", 1))
         pairs[key] = value
     return pairs
@@ -173,7 +185,7 @@ def build_parameters(notebook: Path, data: str | None, columns: dict[str, str] |
         if name not in declared:
             known = ", ".join(sorted(declared)) or "(none)"
             raise RunnerError(f"unknown parameter {name!r} for {notebook.name}; its parameters are: {known}")
-        kind = declared[name].get("inferred_type_name")
+        kind = declared_type(declared[name].get("inferred_type_name"), declared[name].get("default"))
         given[name] = parse_value(raw, kind)
         check_value(name, raw, given[name], kind, declared[name].get("default"))
     if data is not None:
@@ -199,18 +211,12 @@ def build_parameters(notebook: Path, data: str | None, columns: dict[str, str] |
     return given
 
 
-def export_html(notebook: Path, html_path: Path, no_code: bool) -> None:
-    """Write an HTML report of an executed notebook; ``no_code`` hides every input cell."""
-    import nbformat
-    from nbconvert import HTMLExporter
+def export_html(notebook: Path, html_path: Path, no_code: bool, report: bool = True) -> None:
+    """Write the HTML of an executed notebook: a report (course cells removed, the executive summary
+    first) unless ``report`` is False; ``no_code`` hides every input cell. See ecomkit.reporting."""
+    from ecomkit import reporting
 
-    exporter = HTMLExporter(template_name="lab")
-    if no_code:
-        exporter.exclude_input = True
-        exporter.exclude_input_prompt = True
-        exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
-    html_path.write_text(body, encoding="utf-8")
+    reporting.export_html(notebook, html_path, no_code=no_code, report=report)
 
 
 def _failure_message(name: str, executed: Path, exc) -> str:
@@ -224,11 +230,14 @@ def _failure_message(name: str, executed: Path, exc) -> str:
 
 def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] | None = None,
                 params: list[tuple[str, str]] | None = None, out: str | Path = "reports",
-                no_code: bool = False, progress: bool = True, reading: dict | None = None) -> RunResult:
+                no_code: bool = False, progress: bool = True, reading: dict | None = None,
+                report: bool = True) -> RunResult:
     """Execute one chapter notebook and write its executed copy, HTML report and results.json.
 
     ``reading`` holds the reading options of the command line (``preset``, ``status_map``,
     ``date_format``, ``dayfirst``, ``clean`` ...); they are merged into the notebook's ``CLEANING``.
+    ``report`` (default) writes the manager's HTML: course-only cells removed, the executive summary
+    first; ``run_course`` keeps the whole lesson.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -252,7 +261,7 @@ def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] |
         raise ChapterFailed(_failure_message(name, executed, exc)) from None
     elapsed = time.perf_counter() - started
     html_path = out_dir / f"{name}.html"
-    export_html(executed, html_path, no_code=no_code)
+    export_html(executed, html_path, no_code=no_code, report=report)
     results = _complete_results(out_dir / RESULTS_FILE, name, notebook, parameters, elapsed)
     return RunResult(name, executed, html_path, out_dir / RESULTS_FILE, results)
 
@@ -284,7 +293,7 @@ def run_course(out: str | Path = "reports", progress: bool = True, chapters: lis
     bar = tqdm(keys, desc="course", unit="chapter", disable=not progress)
     for key in bar:
         bar.set_postfix_str(key)
-        runs.append(run_chapter(key, out=out_dir / key, no_code=True, progress=False))
+        runs.append(run_chapter(key, out=out_dir / key, no_code=True, progress=False, report=False))
     index = out_dir / "index.html"
     index.write_text(render_index(runs, out_dir), encoding="utf-8")
     return index

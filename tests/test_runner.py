@@ -114,6 +114,21 @@ def test_preflight_forwards_the_uplift_column_parameters_to_its_loader(tmp_path)
     runner.preflight("uplift", {"DATA": str(path), "TREATMENT_COL": "grp"})   # no error: the name is forwarded
 
 
+def test_preflight_passes_cleaning_and_the_chapters_required_columns_to_the_orders_loader(tmp_path):
+    from ecomkit.io import DataError
+
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,buyer,order_ts,net_amount\n1,7,2024-06-18,12\n2,8,2024-06-19,0\n", encoding="utf-8")
+    runner.preflight("start", {"DATA": str(path)})       # order-level chapters run without buyer ids
+    with pytest.raises(DataError, match="required column 'customer_id' is missing .*--map"):
+        runner.preflight("clv", {"DATA": str(path)})
+    runner.preflight("clv", {"DATA": str(path), "COLUMNS": {"buyer": "customer_id"}})
+    with pytest.raises(DataError, match="column 'net_amount': zero in 1 row"):
+        runner.preflight("start", {"DATA": str(path), "CLEANING": {"clean": {"zero_amounts": "error"}}})
+    with pytest.raises(DataError, match="after cleaning"):
+        runner.preflight("start", {"DATA": str(path), "END": "2023-12-31"})   # START/END are forwarded too
+
+
 def test_headline_numbers_flatten_nested_results_to_dotted_names():
     results = {"gmv_cny": 10.0, "bgnbd": {"r": 0.5, "se": {"r": 0.01}}, "deciles": [1, 2], "deep": {"a": {"b": {"c": 1}}}}
     assert runner.headline_numbers(results) == {"gmv_cny": 10.0, "bgnbd.r": 0.5, "bgnbd.se.r": 0.01}

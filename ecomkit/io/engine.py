@@ -390,6 +390,25 @@ def window_bounds(start, end):
     return s, e_excl, s_txt, e_txt
 
 
+def _blank_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is missing or only white space."""
+    blank = np.ones(len(df), dtype=bool)
+    for col in df.columns:
+        if col == SOURCE_ROW:
+            continue
+        s = df[col]
+        cell = s.isna().to_numpy()
+        if s.dtype == object and not cell.all():
+            codes, uniques = pd.factorize(s)
+            empty = np.append(pd.Series(uniques, dtype=object).map(
+                lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool), True)
+            cell |= empty[codes]
+        blank &= cell
+        if not blank.any():
+            break
+    return blank
+
+
 def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame
     for col in frame.columns:
@@ -437,13 +456,12 @@ def read_table(spec: TableSpec | str, source, columns: Mapping[str, str] | None 
     if spec.legacy:
         options = spec.legacy(dict(options))
     opts = make_options(columns, **options)
+    window_bounds(opts.start, opts.end)  # a bad START/END stops before any work
     df, ctx, notes = read_source(source, what=spec.label, encoding=opts.encoding, sheet=opts.sheet)
     ledger = RowLedger(rows_in=len(df), notes=list(notes))
     r = Reading(spec, df, ctx, ledger, opts)
 
-    content = [c for c in r.df.columns if c != SOURCE_ROW]
-    blank = r.df[content].isna().all(axis=1).to_numpy()
-    r.drop(blank, "blank_rows", "rows with no value in any column", guard=False)
+    r.drop(_blank_rows(r.df), "blank_rows", "rows with no value in any column", guard=False)
 
     mapping = _column_map(r.df, spec, opts, ctx)
     if mapping:

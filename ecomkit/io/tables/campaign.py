@@ -121,7 +121,7 @@ CAMPAIGN = TableSpec(
              Column("revenue", "money", meaning="revenue in the campaign window", unit="currency"),
              Column("coupon_cost", "money", meaning="cost of the redeemed coupon", unit="currency")),
     rules=(Rule("duplicate_customers", "error", ("error", "keep_first"), "a customer_id on several rows"),),
-    clean=clean_campaign, legacy=_legacy_campaign,
+    key=("customer_id",), clean=clean_campaign, legacy=_legacy_campaign,
     aliases={"treatment": ["group", "grp", "variant", "arm", "treated", "is_treated", "treat", "got_coupon",
                            "coupon_sent", "sent", "实验组", "分组", "是否发券", "segment"],
              "converted": ["bought", "purchased", "purchase", "conversion", "converted_14d", "buy", "ordered",

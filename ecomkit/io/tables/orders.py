@@ -154,7 +154,8 @@ def _status(r) -> None:
         status = status.mask(df["cancelled_ts"].notna() & (status != "unpaid"), "cancelled")  # rules in order
     if "refund_amount" in df.columns:
         refund = df["refund_amount"].fillna(0)
-        full = (refund > 0) & (refund >= df["net_amount"]) & status.isin(["completed", "in_progress"])
+        full = (refund > 0) & (refund >= df["net_amount"]) & (df["net_amount"] > 0) & \
+            status.isin(["completed", "in_progress"])
         status = status.mask(full, "returned")
         partial = (refund > 0) & (refund < df["net_amount"]) & status.isin(["completed", "in_progress"])
         r.flag(partial, "partial_refunds", "orders partly refunded (kept at their paid amount)")
