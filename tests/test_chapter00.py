@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 
-import pandas as pd
 import pytest
 
 from ecomkit import runner
@@ -68,7 +67,12 @@ BAD_INPUTS = {
     "header_only.csv": ("order_id,customer_id,order_ts,net_amount\n", "no"),
     "bad_map.csv": ("order_id,buyer,order_ts,net_amount\n1,2,2024-01-01,10\n", "buyerid"),
 }
-EXTRA_ARGS = {"bad_map.csv": ["--map", "buyerid=customer_id"]}
+# the loader merges order lines and drops refunds and blank ids by default (docs/ingestion.md): asked to
+# refuse them instead, the run must stop with one line that names the column
+EXTRA_ARGS = {"bad_map.csv": ["--map", "buyerid=customer_id"],
+              "dup_ids.csv": ["--clean", "order_lines=error"],
+              "negative.csv": ["--clean", "negative_amounts=error"],
+              "null_ids.csv": ["--clean", "blank_customer_id=error"]}
 
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUTS))

@@ -1,10 +1,14 @@
-"""Core indicators, funnel and cohorts on small hand-made tables."""
+"""Core indicators, funnel and cohorts on small hand-made tables; the plotting rules of chapters 00 and 01."""
+
+import inspect
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from ecomkit import kpi
+from ecomkit import cohorts, kpi, profiling
 
 
 @pytest.fixture
@@ -32,9 +36,14 @@ def test_core_kpis_follow_the_stated_definitions(orders):
     assert k["discount_share"] == pytest.approx(25 / 235)
 
 
-def test_conversion_rate_comes_from_the_funnel(orders):
-    funnel = pd.DataFrame({"date": pd.to_datetime(["2024-01-05"] * 2), "channel": ["search", "social"],
-                           "visitors": [100, 300], "product_views": [50, 100], "add_to_cart": [10, 20], "orders": [2, 4]})
+@pytest.fixture
+def funnel():
+    return pd.DataFrame({"date": pd.to_datetime(["2024-01-05"] * 2), "channel": ["search", "social"],
+                         "visitors": [100, 300], "product_views": [50, 100], "add_to_cart": [10, 20],
+                         "orders": [2, 4]})
+
+
+def test_conversion_rate_comes_from_the_funnel(orders, funnel):
     assert kpi.core_kpis(orders, funnel)["conversion_rate"] == pytest.approx(6 / 400)
     summary = kpi.funnel_summary(funnel)
     assert summary.loc["search", "conversion_rate"] == pytest.approx(0.02)
@@ -43,20 +52,38 @@ def test_conversion_rate_comes_from_the_funnel(orders):
 
 
 def test_cohort_retention_counts_buyers_per_month_since_first_order(orders):
-    matrix = kpi.cohort_retention(orders)
-    assert list(matrix.index) == ["2024-01", "2024-02"]
-    assert matrix.loc["2024-01", "cohort_size"] == 2
+    result = kpi.cohort_retention(orders)
+    matrix = result.matrix
+    assert [str(p) for p in matrix.index] == ["2024-01", "2024-02"]
+    assert result.sizes.tolist() == [2, 1]
     assert matrix.loc["2024-01", 1] == 0.5      # customer 1 bought again in February
     assert matrix.loc["2024-01", 2] == 0.0      # nobody from January bought in March
     assert matrix.loc["2024-02", 1] == 1.0      # customer 3 bought in March
     assert np.isnan(matrix.loc["2024-02", 2])   # April is not observed: unknown, not churn
+    assert result.active.loc["2024-01"].tolist() == [2, 1, 0]
+    assert result.curves["retention"].notna().all() and len(result.curves) == 3 + 2
+
+
+def test_cohort_retention_without_as_of_observes_the_month_of_the_last_order_even_if_partial(orders):
+    # the data stop on 2024-03-05: March is observed (chapter 00) unless an as_of says it is incomplete
+    through_last_order = kpi.cohort_retention(orders)
+    assert list(through_last_order.matrix.columns) == [0, 1, 2]
+    complete_only = kpi.cohort_retention(orders, as_of="2024-03-06")
+    assert list(complete_only.matrix.columns) == [0, 1]
+    assert np.isnan(complete_only.matrix.loc["2024-02", 1])      # March is not complete: unknown
+    # a complete month after the last order is an observed zero, not unknown
+    later = kpi.cohort_retention(orders, as_of="2024-05-01")
+    assert later.matrix.loc["2024-01"].tolist() == [1.0, 0.5, 0.0, 0.0]
 
 
 def test_retention_claim_uses_cohort_sizes_for_the_pooled_rate(orders):
-    claim = kpi.retention_claim(kpi.next_period_retention(kpi.cohort_retention(orders)))
+    next_month = kpi.next_period_retention(kpi.cohort_retention(orders))
+    assert next_month.per_cohort.tolist() == [0.5, 1.0]
+    claim = kpi.retention_claim(next_month)
     assert claim["median_next_month_retention"] == 0.75
-    assert claim["pooled_next_month_retention"] == pytest.approx(2 / 3)
+    assert claim["pooled_next_month_retention"] == pytest.approx(2 / 3)   # 2 of the 3 customers
     assert claim["share_of_cohorts_below_claim"] == 0.0
+    assert claim["cohorts"] == 2 and not claim["claim_holds_for_median_cohort"]
 
 
 def test_funnel_matches_orders_reports_disagreements(orders):
@@ -85,7 +112,43 @@ def test_kpis_by_period_fills_empty_days_with_zero(orders):
 def test_plots_label_their_axes(orders):
     import matplotlib
     matplotlib.use("Agg")
-    ax = kpi.plot_cohort_heatmap(kpi.cohort_retention(orders))
-    assert ax.get_xlabel() and ax.get_ylabel()
+    result = kpi.cohort_retention(orders)
+    ax = kpi.plot_cohort_heatmap(result)
+    assert ax.get_xlabel() == "Months since first order" and ax.get_ylabel()
     ax = kpi.plot_daily_trend(kpi.kpis_by_period(orders, "D"))
     assert "CNY" in ax.get_ylabel()
+    ax = kpi.plot_next_period_retention(kpi.next_period_retention(result), claim=0.4)
+    assert ax.get_ylabel() == "next-month retention"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024-01", "2024-02"]
+
+
+PLOTS = {f"{module.__name__}.{name}": getattr(module, name)
+         for module in (kpi, cohorts, profiling) for name in module.__all__ if name.startswith("plot_")}
+
+
+@pytest.mark.parametrize("name", sorted(PLOTS))
+def test_every_plot_takes_ax_as_a_keyword_and_forwards_other_keywords(name):
+    parameters = inspect.signature(PLOTS[name]).parameters
+    assert parameters["ax"].kind is inspect.Parameter.KEYWORD_ONLY and parameters["ax"].default is None
+    assert any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
+def test_plots_draw_on_the_given_axes_with_the_given_style(orders, funnel):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    assert kpi.plot_funnel(kpi.funnel_summary(funnel), ax=ax, color="red") is ax
+    assert {line.get_color() for line in ax.get_lines()} == {"red"}
+    _, ax = plt.subplots()
+    kpi.plot_daily_trend(kpi.kpis_by_period(orders, "D"), "orders", ax=ax, lw=3)
+    assert ax.get_lines()[0].get_linewidth() == 3
+    plt.close("all")
+
+
+def test_importing_the_chapter_modules_loads_neither_pyplot_nor_seaborn():
+    code = ("import sys, ecomkit.kpi, ecomkit.cohorts, ecomkit.profiling; "
+            "print('matplotlib.pyplot' in sys.modules, 'seaborn' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]

@@ -434,8 +434,8 @@ def cohort_orders():
     ])
 
 
-def test_cohort_retention_equals_hand_computed_shares():
-    cohorts = pf.cohort_retention(cohort_orders(), period="M", as_of="2024-05-10")
+def test_counted_cohort_retention_equals_hand_computed_shares():
+    cohorts = pf.counted_cohort_retention(cohort_orders(), period="M", as_of="2024-05-10")
     m = cohorts.matrix
     assert [str(p) for p in m.index] == ["2024-01", "2024-02", "2024-04"]
     assert cohorts.sizes.tolist() == [2, 3, 1]
@@ -449,31 +449,31 @@ def test_cohort_retention_equals_hand_computed_shares():
     assert len(cohorts.curves) == 4 + 3 + 1
 
 
-def test_cohort_retention_default_as_of_takes_the_last_order_day_as_complete():
+def test_counted_cohort_retention_default_as_of_takes_the_last_order_day_as_complete():
     orders = cohort_orders()
     orders = orders[orders["customer_id"] != "G"]    # data end 2024-04-30
-    cohorts = pf.cohort_retention(orders)
+    cohorts = pf.counted_cohort_retention(orders)
     assert [str(p) for p in cohorts.matrix.index][-1] == "2024-04"
     assert cohorts.matrix.loc[pd.Period("2024-01", "M"), 3] == 0.5
 
 
-def test_cohort_retention_is_kpi_cohort_retention_on_the_counted_orders():
+def test_counted_cohort_retention_is_chapter00s_cohort_retention_on_the_counted_orders():
     orders = cohort_orders()
     orders = orders[orders["customer_id"] != "G"]      # data end 2024-04-30, a month boundary
-    cohorts = pf.cohort_retention(orders, as_of="2024-05-01")
+    cohorts = pf.counted_cohort_retention(orders, as_of="2024-05-01")
     counted = orders[orders["status"] == "completed"]
     chapter00 = kpi.cohort_retention(counted, period="M")
-    assert chapter00["cohort_size"].tolist() == cohorts.sizes.tolist()
-    shares = chapter00.drop(columns="cohort_size")
-    assert shares.to_numpy() == pytest.approx(cohorts.matrix.to_numpy(), nan_ok=True)
+    assert chapter00.sizes.tolist() == cohorts.sizes.tolist()
+    assert chapter00.matrix.to_numpy() == pytest.approx(cohorts.matrix.to_numpy(), nan_ok=True)
+    assert cohorts.excluded["cancelled"] == 1 and chapter00.excluded == {}
     assert cohorts.active.loc[pd.Period("2024-01", "M")].tolist() == [2, 1, 0, 1]
     assert cohorts.active.loc[pd.Period("2024-02", "M")].iloc[:3].tolist() == [3, 1, 1]
 
 
-def test_cohort_retention_quiet_complete_periods_are_zero_not_unknown():
+def test_counted_cohort_retention_quiet_complete_periods_are_zero_not_unknown():
     orders = cohort_orders()
     orders = orders[orders["order_ts"] < "2024-03-01"]   # nobody buys after February
-    cohorts = pf.cohort_retention(orders, as_of="2024-06-01")
+    cohorts = pf.counted_cohort_retention(orders, as_of="2024-06-01")
     m = cohorts.matrix
     jan = m.loc[pd.Period("2024-01", "M")]
     assert list(m.columns) == [0, 1, 2, 3, 4]            # January .. May are complete
@@ -482,7 +482,7 @@ def test_cohort_retention_quiet_complete_periods_are_zero_not_unknown():
 
 
 def test_next_period_retention_per_cohort_median_and_pooled():
-    cohorts = pf.cohort_retention(cohort_orders(), as_of="2024-05-10")
+    cohorts = pf.counted_cohort_retention(cohort_orders(), as_of="2024-05-10")
     nxt = pf.next_period_retention(cohorts)
     assert nxt.per_cohort.tolist() == pytest.approx([0.5, 1 / 3])   # April has no May yet
     assert nxt.median == pytest.approx((0.5 + 1 / 3) / 2)
@@ -644,7 +644,7 @@ def test_plot_functions_return_labelled_axes_without_cjk_glyphs():
     _assert_labelled(ax)
     _assert_labelled(pf.plot_silhouette(pf.cluster_customers(feats, k_range=range(2, 5))))
     _assert_labelled(pf.plot_pareto(EIGHT))
-    cohorts = pf.cohort_retention(cohort_orders(), as_of="2024-05-10")
+    cohorts = pf.counted_cohort_retention(cohort_orders(), as_of="2024-05-10")
     _assert_labelled(pf.plot_cohort_heatmap(cohorts))
     _assert_labelled(pf.plot_retention_curves(cohorts, reference=0.4))
     rng = np.random.default_rng(0)
@@ -652,3 +652,14 @@ def test_plot_functions_return_labelled_axes_without_cjk_glyphs():
     _assert_labelled(pf.plot_churn_lift(pf.lift_table(y, s)))
     _assert_labelled(pf.plot_churn_lift({"model": pf.lift_table(y, s),
                                          "recency": pf.lift_table(y, -s)}))
+
+
+# the signature and import rules of every plot are pinned in tests/test_kpi.py for chapters 00 and 01
+def test_plot_keywords_reach_the_main_marks():
+    ax = pf.plot_pareto(EIGHT, color="red")
+    assert ax.get_lines()[0].get_color() == "red"               # the shop's curve, not the diagonal
+    cohorts = pf.counted_cohort_retention(cohort_orders(), as_of="2024-05-10")
+    ax = pf.plot_retention_curves(cohorts, color="red")
+    assert [line.get_label() for line in ax.get_lines() if line.get_color() == "red"] == ["All cohorts pooled"]
+    ax = pf.plot_cohort_heatmap(cohorts, cmap="Greens")
+    assert ax.collections[0].get_cmap().name == "Greens"

@@ -33,7 +33,7 @@ def repeat_rate_2024(answer) -> Verdict:
 
 @exercise("00.3", "next-month retention of the 2024-06 acquisition cohort (a fraction)")
 def june_cohort_retention(answer) -> Verdict:
-    matrix = kpi.cohort_retention(demo_shop().orders, period="M")
+    matrix = kpi.cohort_retention(demo_shop().orders, period="M").matrix
     return close_enough(answer, matrix.loc["2024-06", 1], rel=1e-3)
 
 
