@@ -102,7 +102,7 @@ def test_price_profit_curve_peaks_at_the_lerner_price_and_its_band_closes_at_the
 def test_recommendations_are_capped_floored_and_step_up_for_inelastic_skus():
     baseline = pd.DataFrame({"sku": ["elastic", "cheap_cost", "inelastic"], "category": ["x", "x", "y"],
                              "regular_price": [100.0, 100.0, 100.0], "unit_cost": [60.0, 20.0, 50.0],
-                             "regular_units": [10.0, 10.0, 10.0], "revenue_cny": [1.0, 1.0, 1.0],
+                             "regular_units": [10.0, 10.0, 10.0], "revenue": [1.0, 1.0, 1.0],
                              "min_price": [80.0, 80.0, 90.0], "max_price": [100.0, 100.0, 100.0]})
     baseline["margin"] = 1 - baseline["unit_cost"] / baseline["regular_price"]
     table = pricing.recommend_prices(baseline, pd.Series({"elastic": -3.0, "cheap_cost": -3.0, "inelastic": -0.5}),
@@ -266,7 +266,7 @@ def test_threshold_design_matches_the_simulators_expected_effect(baskets):
     pushed_se = effect["pushed_over_se"] / effect["baskets_promo"]
     cost_se = truth["discount"] * np.sqrt(natural_se ** 2 + pushed_se ** 2)
     assert ((design["qualify_naturally"] - natural).abs() <= 4 * natural_se).all()
-    assert ((design["margin_effect_cny"] - expected["margin_effect_cny"]).abs() <= 4 * cost_se).all()
+    assert ((design["margin_effect"] - expected["margin_effect_cny"]).abs() <= 4 * cost_se).all()
 
 
 def test_bunching_estimate_conserves_baskets_inside_the_window(baskets):
@@ -431,6 +431,31 @@ def test_a_week_is_a_festival_week_when_any_of_its_days_touches_a_reference_wind
     assert festival_of_week(mondays).tolist() == expected
 
 
+def test_festival_weeks_follow_the_chosen_windows_none_or_the_shops_own_events():
+    mondays = pd.Series(pd.to_datetime(["2024-06-17", "2024-11-11", "2024-11-25", "2024-12-30", "2025-01-06"]))
+    assert festival_of_week(mondays, festivals=["1111"]).tolist() == ["", "11.11", "", "", ""]
+    assert festival_of_week(mondays, festivals=[]).tolist() == [""] * 5
+    # the shop's own events: a window may run over the new year (12-28 to 01-03 touches two weeks)
+    own = {"Black Friday": ("11-25", "12-02"), "New Year": ((12, 28), (1, 3))}
+    assert festival_of_week(mondays, festivals=own).tolist() == ["", "", "Black Friday", "New Year", ""]
+    assert pricing.festival_windows(own)["New Year"] == ((12, 28), (1, 3))
+    as_text = ["Black Friday 11-25:12-02", "New Year=12-28..01-03"]        # the forms ecomkit run -p passes
+    assert festival_of_week(mondays, festivals=as_text).tolist() == ["", "", "Black Friday", "New Year", ""]
+    with pytest.raises(ValueError, match="month and day"):
+        pricing.festival_windows({"sale": ("13-01", "13-05")})
+    with pytest.raises(ValueError, match="unknown festival"):
+        pricing.festival_windows(["Carnaval"])
+
+
+def test_a_panel_outside_every_festival_window_has_no_festival_week(small_panel):
+    panel, _ = small_panel
+    spring = panel[(panel["date"] >= "2024-01-01") & (panel["date"] <= "2024-05-26")]
+    weekly = pricing.weekly_panel(spring)
+    assert weekly["festival"].eq("").all()
+    assert pricing.weekly_panel(panel, festivals=[])["festival"].eq("").all()
+    assert "revenue" in weekly and not any("cny" in c for c in weekly.columns)
+
+
 # --- plots ------------------------------------------------------------------------------------
 
 
@@ -448,8 +473,8 @@ def _plot_inputs(weekly):
                            "ci_low": [-3.4, -2.4, -2.9, -2.2], "ci_high": [-2.8, -1.6, -2.3, -1.4]})
     baskets = pd.DataFrame({"gross_value": [150.0, 185.0, 199.0, 205.0, 240.0, 170.0, 190.0, 230.0],
                             "promo": [True] * 5 + [False] * 3})
-    design = pd.DataFrame({"threshold": [149.0, 199.0, 249.0], "revenue_effect_cny": [-12.0, -6.0, -3.0],
-                           "margin_effect_cny": [-16.0, -10.0, -6.0], "pushed_over": [0.05, 0.04, 0.02]})
+    design = pd.DataFrame({"threshold": [149.0, 199.0, 249.0], "revenue_effect": [-12.0, -6.0, -3.0],
+                           "margin_effect": [-16.0, -10.0, -6.0], "pushed_over": [0.05, 0.04, 0.02]})
     return {
         "plot_festival_confounding": (pricing.weekly_index(weekly),),
         "plot_price_units": (weekly, sku, {"controlled": -2.0}),
@@ -485,3 +510,27 @@ def test_a_plot_draws_on_the_given_axes_with_the_callers_styling_and_returns_the
         plt.close(fresh.figure)
     finally:
         plt.close(fig)
+
+
+MONEY_PLOTS = ["plot_price_units", "plot_price_profit_curve", "plot_basket_histogram", "plot_threshold_design"]
+
+
+@pytest.mark.parametrize("name", MONEY_PLOTS)
+def test_a_plot_of_amounts_labels_them_in_the_given_currency_only(name, small_weekly):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plot, args = getattr(pricing, name), _plot_inputs(small_weekly)[name]
+    ax = plot(*args, currency="BRL")
+    try:
+        ax.figure.canvas.draw()
+        texts = [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()]
+        texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+        legend = ax.get_legend()
+        texts += [t.get_text() for t in legend.get_texts()] if legend else []
+        joined = " ".join(texts)
+        assert "BRL" in joined and "CNY" not in joined and "¥" not in joined, joined
+    finally:
+        plt.close(ax.figure)

@@ -8,7 +8,8 @@ The modules, in the order the chapter meets them:
   (:class:`ecomkit.io.DataError` on bad input) and counts every dropped row in a
   :class:`ecomkit.io.RowLedger`;
 - :mod:`~ecomkit.pricing.panel`: :func:`weekly_panel` sums the days into SKU-weeks and marks
-  festival weeks; :func:`sku_baseline`, :func:`price_tiers`, :func:`weekly_index`;
+  festival weeks (:func:`festival_windows`: the Chinese festivals by default, or the shop's own
+  events); :func:`sku_baseline`, :func:`price_tiers`, :func:`weekly_index`;
 - :mod:`~ecomkit.pricing.elasticity`: :func:`estimate_elasticity` fits the log-log demand model
   ``log units = e * log price + SKU effect + week effect`` per category with standard errors
   clustered by SKU; :func:`naive_elasticity` drops the week effects (the classic mistake),
@@ -23,7 +24,7 @@ The modules, in the order the chapter meets them:
   :func:`bunching_estimate`, :func:`topup_response`, :func:`threshold_design`;
 - :mod:`~ecomkit.pricing.plots`: every ``plot_*`` function.
 
-Money is in CNY; elasticities are ``d log units / d log price`` (negative: a 1% price cut raises
+Money is in the panel's own currency (the notebook's ``CURRENCY`` labels it); elasticities are ``d log units / d log price`` (negative: a 1% price cut raises
 units by ``-e`` %). The rules (which rows count, how weeks are formed, which standard errors) are
 in ``docs/pricing.md``.
 
@@ -56,6 +57,8 @@ from ecomkit.pricing.elasticity import (
 from ecomkit.pricing.panel import (
     FESTIVAL_WINDOWS,
     PANEL_OPTIONAL,
+    festival_of_week,
+    festival_windows,
     price_tiers,
     sku_baseline,
     weekly_index,
@@ -88,6 +91,8 @@ __all__ = [
     "PANEL_OPTIONAL",
     "load_panel",
     "weekly_panel",
+    "festival_windows",
+    "festival_of_week",
     "weekly_index",
     "sku_baseline",
     "price_tiers",

@@ -2,7 +2,7 @@
 
 :func:`break_even_lift` is the volume lift that keeps gross profit unchanged (``d / (m - d)``);
 :func:`predicted_lift` the lift a lasting discount gets under constant elasticity;
-:func:`discount_profit` the change in gross profit (CNY); :func:`break_even_table` tests the
+:func:`discount_profit` the change in gross profit (an amount); :func:`break_even_table` tests the
 handbooks' "promotions lift volume 20-30%" claim against each category's margin. Discounts and
 margins are fractions of the price.
 
@@ -49,7 +49,7 @@ def predicted_lift(discount, elasticity):
 
 
 def discount_profit(price, unit_cost, units, elasticity, discount):
-    """Change in gross profit per period from a discount of depth ``discount`` (CNY).
+    """Change in gross profit per period from a discount of depth ``discount`` (in the prices' currency).
 
     ``units * ((1 - d) ** e * (p (1 - d) - c) - (p - c))``: the discounted margin on the lifted
     volume minus the margin earned without the discount.
@@ -75,7 +75,7 @@ def break_even_table(margins: pd.Series, depths, elasticities=None, claim=(0.20,
     margin), required_lift (:func:`break_even_lift`), claim_covers (the claim's upper end reaches
     the required lift), below_margin_floor; with ``elasticities`` (Series per category) also
     predicted_lift and pays (predicted >= required); with ``baseline`` (:func:`sku_baseline`) also
-    incremental_profit (CNY per week summed over the category's SKUs at their regular prices).
+    incremental_profit (amount per week summed over the category's SKUs at their regular prices).
     """
     rows = []
     e_map = pd.Series(elasticities) if elasticities is not None else None

@@ -1,16 +1,20 @@
 """From a daily price panel to SKU-weeks: festival weeks, each SKU's regular situation, price tiers.
 
 The first step of chapter 02: :func:`weekly_panel` sums the days into Monday-to-Sunday SKU-weeks
-and marks the weeks that touch a shopping festival (the windows of
-:data:`ecomkit.reference.FESTIVALS`); :func:`sku_baseline` finds each SKU's regular price, units
-and margin in its ordinary weeks; :func:`price_tiers` splits SKUs into value and premium;
-:func:`weekly_index` shows the festival confounder in one shop-wide table.
+and marks the weeks that touch a shopping festival (by default the windows of
+:data:`ecomkit.reference.FESTIVALS`, the Chinese platforms' festivals; :func:`festival_windows`
+takes other names or the shop's own sales events); :func:`sku_baseline` finds each SKU's regular
+price, units and margin in its ordinary weeks; :func:`price_tiers` splits SKUs into value and
+premium; :func:`weekly_index` shows the festival confounder in one shop-wide table. Amounts are in
+the panel's own currency.
 
 >>> weekly = weekly_panel(load_panel("demo").panel)                 # doctest: +SKIP
 >>> sku_baseline(weekly).head()                                     # doctest: +SKIP
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -27,32 +31,99 @@ PANEL_OPTIONAL = tuple(c.name for c in PRICE_PANEL.columns if not c.required)
 FESTIVAL_WINDOWS = {name: (festival.window_start, festival.window_end) for name, festival in FESTIVALS.items()}
 
 
+def _month_day(value, name) -> tuple[int, int]:
+    if isinstance(value, str):
+        parts = value.strip().replace("/", "-").split("-")
+    else:
+        parts = list(value)
+    try:
+        month, day = (int(part) for part in parts)
+        pd.Timestamp(2024, month, day)          # a leap year, so 02-29 is accepted
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"festival {name!r}: {value!r} is not a month and day such as 11-20 or (11, 20)") from err
+    return month, day
+
+
+def festival_windows(festivals=None) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
+    """The festival windows to mark, as ``{name: ((month, day), (month, day))}`` (first and last day).
+
+    ``festivals`` is None (every festival of :data:`ecomkit.reference.FESTIVALS`: 618, 11.11,
+    12.12), a list of those names ("1111" is accepted; an empty list marks no week) and of the
+    shop's own events written ``"Name MM-DD:MM-DD"`` or ``"Name=MM-DD:MM-DD"`` (first and last
+    day; ``..`` also separates them; a form that passes through ``ecomkit run -p``), or a dict
+    ``{name: (first, last)}`` with days as ``"MM-DD"`` or ``(month, day)``. A window whose last day
+    comes before its first runs over the new year.
+
+    >>> festival_windows(["11.11", "Carnaval 02-10:02-14", "Black Friday=11-22..12-02"])
+    {'11.11': ((10, 20), (11, 13)), 'Carnaval': ((2, 10), (2, 14)), 'Black Friday': ((11, 22), (12, 2))}
+    >>> festival_windows({"Black Friday": ("11-22", "12-02")})
+    {'Black Friday': ((11, 22), (12, 2))}
+    """
+    from ecomkit.reference.calendar import _festival_key
+
+    if festivals is None:
+        return dict(FESTIVAL_WINDOWS)
+    if isinstance(festivals, str):
+        festivals = [festivals]
+    if isinstance(festivals, dict):
+        return {str(name): (_month_day(first, name), _month_day(last, name))
+                for name, (first, last) in festivals.items()}
+    windows = {}
+    for item in festivals:
+        own = re.fullmatch(r"\s*(.+?)\s*[= ]\s*([\d/-]+)\s*(?::|\.\.)\s*([\d/-]+)\s*", str(item))
+        if own:
+            name = own.group(1)
+            windows[name] = (_month_day(own.group(2), name), _month_day(own.group(3), name))
+        elif isinstance(item, str) and ("=" in item or ":" in item):
+            raise ValueError(f"festival {item!r}: write an own event as its name and first:last day, "
+                             "e.g. Carnaval 02-10:02-14")
+        else:
+            key = _festival_key(item)
+            windows[key] = FESTIVAL_WINDOWS[key]
+    return windows
+
+
 def _week_start(dates: pd.Series) -> pd.Series:
     dates = pd.to_datetime(dates).dt.normalize()
     return dates - pd.to_timedelta(dates.dt.dayofweek, unit="D")
 
 
-def festival_of_week(weeks: pd.Series) -> pd.Series:
+def festival_of_week(weeks: pd.Series, festivals=None) -> pd.Series:
     """Name of the festival window a Monday-to-Sunday week touches, else "".
 
     ``weeks`` holds the Mondays; a week is a festival week when any of its seven days lies in a
-    window of :data:`ecomkit.reference.FESTIVALS`.
+    window of ``festivals`` (see :func:`festival_windows`; None: :data:`ecomkit.reference.FESTIVALS`).
     """
     weeks = pd.to_datetime(weeks)
     label = pd.Series("", index=weeks.index, dtype=object)
+    if weeks.empty:
+        return label
     week_end = weeks + pd.Timedelta(days=6)
-    for year in sorted(set(weeks.dt.year) | set(week_end.dt.year)):
-        for name, festival in FESTIVALS.items():
-            first, last = (pd.Timestamp(day) for day in festival.window(year))
+    for year in range(int(weeks.dt.year.min()) - 1, int(week_end.dt.year.max()) + 1):
+        for name, (start, end) in festival_windows(festivals).items():
+            first = _day(year, start)
+            last = _day(year + (1 if end < start else 0), end)
+            if first is None or last is None:
+                continue
             label = label.mask((weeks <= last) & (week_end >= first), name)
     return label
 
 
-def weekly_panel(panel: pd.DataFrame) -> pd.DataFrame:
+def _day(year: int, month_day: tuple[int, int]):
+    try:
+        return pd.Timestamp(year, *month_day)
+    except ValueError:                            # 02-29 in a common year
+        return None
+
+
+def weekly_panel(panel: pd.DataFrame, festivals=None) -> pd.DataFrame:
     """Sum a daily panel into SKU-weeks (Monday to Sunday); a weekly panel passes through unchanged.
 
-    Columns: sku, category, week (the Monday), price (mean shelf price over the week's rows, CNY),
-    list_price and unit_cost (means, if present), units (sum), revenue_cny (sum of price x units),
+    ``festivals`` chooses the windows that mark festival weeks (:func:`festival_windows`; None: the
+    Chinese platforms' 618, 11.11 and 12.12; ``[]``: none).
+
+    Columns: sku, category, week (the Monday), price (mean shelf price over the week's rows, in the
+    panel's currency), list_price and unit_cost (means, if present), units (sum), revenue (sum of price x units),
     promo_share (share of the week's rows on promotion, if present), price_test (True when every
     row of the week is in the test programme, if present), days (rows summed), festival (the
     festival window the week touches, or ""), partial_week (the week runs past the panel's first
@@ -60,9 +131,9 @@ def weekly_panel(panel: pd.DataFrame) -> pd.DataFrame:
 
     >>> weekly_panel(panel).head()                                     # doctest: +SKIP
     """
-    frame = panel.assign(week=_week_start(panel["date"]), revenue_cny=panel["price"] * panel["units"])
+    frame = panel.assign(week=_week_start(panel["date"]), revenue=panel["price"] * panel["units"])
     spec = {"category": ("category", "first"), "price": ("price", "mean"), "units": ("units", "sum"),
-            "revenue_cny": ("revenue_cny", "sum"), "days": ("date", "size")}
+            "revenue": ("revenue", "sum"), "days": ("date", "size")}
     for col in ("list_price", "unit_cost"):
         if col in frame:
             spec[col] = (col, "mean")
@@ -73,7 +144,7 @@ def weekly_panel(panel: pd.DataFrame) -> pd.DataFrame:
     if "category" not in frame:
         frame = frame.assign(category="all")
     weekly = frame.groupby(["sku", "week"], sort=True).agg(**spec).reset_index()
-    weekly["festival"] = festival_of_week(weekly["week"])
+    weekly["festival"] = festival_of_week(weekly["week"], festivals)
     first_day, last_day = frame["date"].min(), frame["date"].max()
     weekly["partial_week"] = (weekly["week"] < first_day) | (weekly["week"] + pd.Timedelta(days=6) > last_day)
     first = ["sku", "category", "week", "price", "units"]
@@ -88,7 +159,7 @@ def sku_baseline(weekly: pd.DataFrame) -> pd.DataFrame:
     list price if known, else the median price of its ordinary weeks; ``regular_units`` is the mean weekly units of the
     ordinary weeks at that price (or of all ordinary weeks if none match to the cent).
     Columns: sku, category, regular_price, unit_cost (NaN if unknown), regular_units,
-    revenue_cny (all weeks), min_price, max_price (observed), margin (of the regular price).
+    revenue (all weeks), min_price, max_price (observed), margin (of the regular price).
     """
     ordinary = weekly["festival"].eq("")
     if "partial_week" in weekly:
@@ -107,7 +178,7 @@ def sku_baseline(weekly: pd.DataFrame) -> pd.DataFrame:
         units = float((at_regular if len(at_regular) else calm)["units"].mean())
         cost = float(grp["unit_cost"].mean()) if "unit_cost" in grp else np.nan
         rows.append({"sku": sku, "category": grp["category"].iloc[0], "regular_price": regular,
-                     "unit_cost": cost, "regular_units": units, "revenue_cny": float(grp["revenue_cny"].sum()),
+                     "unit_cost": cost, "regular_units": units, "revenue": float(grp["revenue"].sum()),
                      "min_price": float(grp["price"].min()), "max_price": float(grp["price"].max())})
     table = pd.DataFrame(rows)
     table["margin"] = (table["regular_price"] - table["unit_cost"]) / table["regular_price"]

@@ -3,7 +3,9 @@ break-even lifts, basket bunching and threshold design.
 
 Every ``plot_*(data, ..., *, ax=None, **kwargs)`` draws on ``ax`` (a new figure of the theme's
 size when None), forwards ``kwargs`` to the call that draws its main marks and returns the Axes
-(see :mod:`ecomkit.viz`). matplotlib is imported only when a picture is drawn.
+(see :mod:`ecomkit.viz`). Plots of amounts take ``currency=`` (an ISO code, default "CNY") for their
+labels and axes. Titles describe what is drawn, never what the data are expected to show.
+matplotlib is imported only when a picture is drawn.
 
 >>> plot_price_profit_curve(price_profit_curve(60, -3.0, 100, 50, elasticity_se=0.2),
 ...                         current_price=100, recommended_price=90)   # doctest: +SKIP
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ecomkit.pricing.discounts import break_even_lift
-from ecomkit.viz import axes, format_percent, format_yuan
+from ecomkit.viz import axes, format_money, format_percent, money_label
 
 
 def plot_festival_confounding(index: pd.DataFrame, *, ax=None, **kwargs):
@@ -31,7 +33,7 @@ def plot_festival_confounding(index: pd.DataFrame, *, ax=None, **kwargs):
     festival = index["festival"].ne("")
     for week in index.index[festival]:
         ax.axvspan(week, week + pd.Timedelta(days=7), color="orange", alpha=0.2, lw=0)
-    ax.set(xlabel="week", ylabel="units per week", title="Festival weeks: demand peaks while prices are cut")
+    ax.set(xlabel="week", ylabel="units per week", title="Weekly units and price level, festival weeks shaded")
     right = ax.twinx()
     right.plot(index.index, index["price_index"], color="crimson", lw=1.2, label="price index (right axis)")
     right.set_ylabel("price index (price / usual price)")
@@ -43,12 +45,12 @@ def plot_festival_confounding(index: pd.DataFrame, *, ax=None, **kwargs):
 
 
 def plot_price_units(weekly: pd.DataFrame, sku, elasticities: Mapping[str, float] | None = None, *, ax=None,
-                     **kwargs):
+                     currency: str = "CNY", **kwargs):
     """Weekly units against price for one SKU (log-log, full weeks), festival weeks marked, fitted curves.
 
     Each curve ``units = A * price ** e`` is anchored on the SKU's non-festival weeks
     (``log A`` = their mean of ``log units - e log price``). ``kwargs`` go to the scatter calls
-    that draw the weeks (ordinary and festival). Returns the Axes.
+    that draw the weeks (ordinary and festival); ``currency`` labels the price axis. Returns the Axes.
     """
     ax = axes(ax)
     rows = weekly[(weekly["sku"] == sku) & (weekly["units"] > 0)]
@@ -59,9 +61,9 @@ def plot_price_units(weekly: pd.DataFrame, sku, elasticities: Mapping[str, float
     festival = rows["festival"].ne("")
     ax.scatter(rows.loc[~festival, "price"], rows.loc[~festival, "units"],
                **{"s": 14, "alpha": 0.6, "label": "ordinary weeks", **kwargs})
-    ax.scatter(rows.loc[festival, "price"], rows.loc[festival, "units"],
-               **{"s": 22, "alpha": 0.9, "color": "crimson", "marker": "^",
-                  "label": "festival weeks (618, 11.11, 12.12)", **kwargs})
+    if festival.any():
+        ax.scatter(rows.loc[festival, "price"], rows.loc[festival, "units"],
+                   **{"s": 22, "alpha": 0.9, "color": "crimson", "marker": "^", "label": "festival weeks", **kwargs})
     grid = np.linspace(rows["price"].min() * 0.97, rows["price"].max() * 1.03, 50)
     calm = rows[~festival] if (~festival).any() else rows
     for (label, e), style in zip((elasticities or {}).items(), ("-", "--", ":", "-.")):
@@ -69,9 +71,9 @@ def plot_price_units(weekly: pd.DataFrame, sku, elasticities: Mapping[str, float
         ax.plot(grid, np.exp(log_a) * grid ** e, ls=style, lw=1.8, label=f"{label}: e = {e:.2f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set(xlabel="price (CNY, log scale)", ylabel="units per week (log scale)",
+    ax.set(xlabel=money_label("price, log scale", currency), ylabel="units per week (log scale)",
            title=f"Price and weekly units of {sku}")
-    format_yuan(ax, axis="x")
+    format_money(ax, axis="x", currency=currency)
     ax.xaxis.set_minor_formatter(ax.xaxis.get_major_formatter())
     ax.legend(fontsize=8)
     return ax
@@ -109,23 +111,24 @@ def plot_elasticity_forest(table: pd.DataFrame, truth: Mapping[str, float] | Non
 
 def plot_price_profit_curve(curve: pd.DataFrame, current_price: float | None = None,
                             recommended_price: float | None = None, *, ax=None,
-                            title: str = "Expected weekly profit by price", **kwargs):
+                            title: str = "Expected weekly profit by price", currency: str = "CNY", **kwargs):
     """Profit against price with its uncertainty band; current and recommended prices marked.
 
     ``curve`` is :func:`~ecomkit.pricing.price_profit_curve`; ``kwargs`` go to the expected-profit
-    line. Returns the Axes.
+    line; ``currency`` labels both axes. Returns the Axes.
     """
     ax = axes(ax)
     ax.fill_between(curve["price"], curve["profit_low"], curve["profit_high"], alpha=0.25,
                     label="95% band from the elasticity's standard error")
     ax.plot(curve["price"], curve["profit"], **{"lw": 2, "label": "expected profit", **kwargs})
     if current_price is not None:
-        ax.axvline(current_price, color="black", ls="--", lw=1, label=f"current price CNY {current_price:,.0f}")
+        ax.axvline(current_price, color="black", ls="--", lw=1, label=f"current price {currency} {current_price:,.0f}")
     if recommended_price is not None and np.isfinite(recommended_price):
-        ax.axvline(recommended_price, color="crimson", lw=1.5, label=f"recommended CNY {recommended_price:,.0f}")
-    ax.set(xlabel="price (CNY)", ylabel="gross profit per week (CNY)", title=title)
-    format_yuan(ax)
-    format_yuan(ax, axis="x")
+        ax.axvline(recommended_price, color="crimson", lw=1.5,
+                   label=f"recommended {currency} {recommended_price:,.0f}")
+    ax.set(xlabel=money_label("price", currency), ylabel=money_label("gross profit per week", currency), title=title)
+    format_money(ax, currency=currency)
+    format_money(ax, axis="x", currency=currency)
     ax.legend(fontsize=8)
     return ax
 
@@ -154,11 +157,11 @@ def plot_break_even(margins: pd.Series, claim=(0.20, 0.30), max_discount: float 
     return ax
 
 
-def plot_basket_histogram(hist: pd.DataFrame, threshold: float, *, ax=None, **kwargs):
+def plot_basket_histogram(hist: pd.DataFrame, threshold: float, *, ax=None, currency: str = "CNY", **kwargs):
     """Basket values around the 满减 threshold: offer period vs the (scaled) period before.
 
-    ``hist`` is :func:`~ecomkit.pricing.basket_histogram`; ``kwargs`` go to the offer-period bars.
-    Returns the Axes.
+    ``hist`` is :func:`~ecomkit.pricing.basket_histogram`; ``kwargs`` go to the offer-period bars;
+    ``currency`` labels the basket values. Returns the Axes.
     """
     ax = axes(ax)
     centre = (hist["bin_left"] + hist["bin_right"]) / 2
@@ -167,35 +170,37 @@ def plot_basket_histogram(hist: pd.DataFrame, threshold: float, *, ax=None, **kw
     if "before_scaled" in hist:
         ax.step(hist["bin_right"], hist["before_scaled"], where="pre", color="black", lw=1.5,
                 label="before the offer (scaled to the same number of baskets)")
-    ax.axvline(threshold, color="crimson", ls="--", lw=1.5, label=f"threshold CNY {threshold:,.0f}")
-    ax.set(xlabel="basket value before the threshold discount (CNY)", ylabel=f"baskets per CNY {width:g} bin",
-           title="Baskets bunch just above the spend threshold")
-    format_yuan(ax, axis="x")
+    ax.axvline(threshold, color="crimson", ls="--", lw=1.5, label=f"threshold {currency} {threshold:,.0f}")
+    ax.set(xlabel=money_label("basket value before the threshold discount", currency),
+           ylabel=f"baskets per {currency} {width:g} bin", title="Basket values around the spend threshold")
+    format_money(ax, axis="x", currency=currency)
     ax.legend(fontsize=8)
     return ax
 
 
 def plot_threshold_design(design: pd.DataFrame, current: float | None = None, truth: pd.DataFrame | None = None,
-                          *, ax=None, **kwargs):
-    """Revenue and margin effect per basket of each candidate threshold (CNY), and the share pushed over.
+                          *, ax=None, currency: str = "CNY", **kwargs):
+    """Revenue and margin effect per basket of each candidate threshold, and the share pushed over.
 
-    ``design`` (and ``truth``, if known) is :func:`~ecomkit.pricing.threshold_design`; ``kwargs``
-    go to the two estimated-effect lines. Returns the left Axes.
+    ``design`` (and ``truth``, if known) is :func:`~ecomkit.pricing.threshold_design` (a truth table
+    whose columns end in ``_cny``, as the simulator writes them, is read too); ``kwargs`` go to the
+    two estimated-effect lines; ``currency`` labels the amounts. Returns the left Axes.
     """
     ax = axes(ax)
-    ax.plot(design["threshold"], design["revenue_effect_cny"],
+    ax.plot(design["threshold"], design["revenue_effect"],
             **{"marker": "o", "label": "revenue effect (estimated)", **kwargs})
-    ax.plot(design["threshold"], design["margin_effect_cny"],
+    ax.plot(design["threshold"], design["margin_effect"],
             **{"marker": "s", "label": "margin effect (estimated)", **kwargs})
     if truth is not None:
-        ax.plot(truth["threshold"], truth["margin_effect_cny"], color="black", ls=":", label="margin effect (truth)")
+        truth = truth.rename(columns=lambda c: c[:-len("_cny")] if c.endswith("_cny") else c)
+        ax.plot(truth["threshold"], truth["margin_effect"], color="black", ls=":", label="margin effect (truth)")
     if current is not None:
-        ax.axvline(current, color="grey", ls="--", lw=1, label=f"current threshold CNY {current:,.0f}")
+        ax.axvline(current, color="grey", ls="--", lw=1, label=f"current threshold {currency} {current:,.0f}")
     ax.axhline(0, color="black", lw=0.8)
-    ax.set(xlabel="spend threshold (CNY)", ylabel="effect per basket (CNY)",
+    ax.set(xlabel=money_label("spend threshold", currency), ylabel=money_label("effect per basket", currency),
            title="Threshold design: what the offer returns per basket")
-    format_yuan(ax)
-    format_yuan(ax, axis="x")
+    format_money(ax, currency=currency)
+    format_money(ax, axis="x", currency=currency)
     right = ax.twinx()
     right.plot(design["threshold"], design["pushed_over"], color="seagreen", ls="--", marker="^",
                label="baskets pushed over (right axis)")

@@ -3,7 +3,7 @@
 :func:`optimal_price` is the profit-maximising price under constant elasticity (it refuses
 inelastic demand with :class:`InelasticDemandError`); :func:`price_profit_curve` is the expected
 profit at each price with a band from the elasticity's standard error; :func:`recommend_prices`
-turns SKU or category elasticities into a capped, margin-floored price per SKU. Money is in CNY.
+turns SKU or category elasticities into a capped, margin-floored price per SKU. Money is in the panel's currency.
 
 >>> optimal_price(60.0, -3.0)
 90.0
@@ -36,7 +36,7 @@ def optimal_price(unit_cost, elasticity):
     if np.isnan(e).any() or np.isnan(cost).any():
         raise ValueError("unit_cost and elasticity must be numbers, not NaN")
     if (cost <= 0).any():
-        raise ValueError("unit_cost must be positive (CNY per unit)")
+        raise ValueError("unit_cost must be positive (an amount per unit)")
     if (e >= -1).any():
         worst = float(e.flat[int(np.argmax(e))])
         raise InelasticDemandError(
@@ -57,7 +57,7 @@ def price_profit_curve(unit_cost: float, elasticity: float, current_price: float
     lowest and highest profit over elasticities ``e -/+ z * se`` (z for ``level``): it is zero
     at the current price, where units are observed, and widens as the price moves away.
 
-    Returns a DataFrame: price, units, profit, profit_low, profit_high (CNY per period). (Profit
+    Returns a DataFrame: price, units, profit, profit_low, profit_high (amounts per period). (Profit
     against *price*; chapter 04's targeting curve, profit against the share of customers sent a
     coupon, is a different thing.)
 
@@ -100,7 +100,7 @@ def recommend_prices(baseline: pd.DataFrame, elasticities, margin_floor: float =
 
     Columns added: elasticity, lerner_price (NaN when demand is inelastic), recommended_price,
     change (fraction), within_observed (the SKU has sold at prices that far away), profit_now,
-    profit_recommended, profit_change (CNY per week), profit_change_pct, note.
+    profit_recommended, profit_change (amounts per week), profit_change_pct, note.
     """
     if baseline["unit_cost"].isna().any():
         raise ValueError("recommendations need unit_cost for every SKU")

@@ -1,10 +1,11 @@
-"""满减 (spend-threshold) offers: what "spend CNY 199, get CNY 20 off" did to baskets, and where to set it.
+"""满减 (spend-threshold) offers: what "spend 199, get 20 off" did to baskets, and where to set it.
 
 :func:`basket_histogram` counts basket values around the threshold, offer period against the
 period before; :func:`threshold_effect` measures the baskets pushed over and the revenue and
 margin effect per basket; :func:`bunching_estimate` does without a before period;
 :func:`topup_response` fits how the chance of topping up falls with the gap to the threshold;
-:func:`threshold_design` uses that response to compare candidate thresholds. Money is in CNY.
+:func:`threshold_design` uses that response to compare candidate thresholds. Amounts are in the
+baskets' own currency (column and key names carry no currency).
 
 >>> threshold_effect(load_panel("demo").baskets, 199)               # doctest: +SKIP
 """
@@ -16,12 +17,12 @@ import pandas as pd
 
 
 def _infer_discount(baskets: pd.DataFrame, discount: float | None) -> float:
-    """The offer's discount (CNY off): ``discount`` if given, else the most common threshold_discount paid."""
+    """The offer's discount (amount off): ``discount`` if given, else the most common threshold_discount paid."""
     if discount is not None:
         return float(discount)
     if "threshold_discount" in baskets and (baskets["threshold_discount"] > 0).any():
         return float(baskets.loc[baskets["threshold_discount"] > 0, "threshold_discount"].mode().iloc[0])
-    raise ValueError("give the offer's discount (CNY off): the baskets have no threshold_discount amounts")
+    raise ValueError("give the offer's discount (amount off): the baskets have no threshold_discount amounts")
 
 
 def _offer_and_before(baskets: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -35,7 +36,7 @@ def basket_histogram(baskets: pd.DataFrame, threshold: float, bin_width: float =
                      span: float = 100.0) -> pd.DataFrame:
     """Basket counts per value bin around the threshold, before and during the offer.
 
-    Bins of ``bin_width`` CNY over [threshold - span, threshold + span), aligned on the threshold.
+    Bins of ``bin_width`` (currency units) over [threshold - span, threshold + span), aligned on the threshold.
     Columns: bin_left, bin_right, promo (count), before (count, if a before period exists),
     before_scaled (before counts x promo baskets / before baskets: the counterfactual).
     """
@@ -54,15 +55,15 @@ def threshold_effect(baskets: pd.DataFrame, threshold: float, discount: float | 
     """What a 满减 offer did, by comparing the offer period with the period before it.
 
     The before period's basket values, scaled to the offer period's count, are the counterfactual.
-    Baskets *pushed over* the threshold are the ones missing from the ``below`` CNY under it
+    Baskets *pushed over* the threshold are the ones missing from the ``below`` (currency units) under it
     (default 2.5 x the discount); their standard error treats bin counts as Poisson.
 
     Returns a Series: discount, baskets_promo, baskets_before, pushed_over (count), pushed_over_se,
-    pushed_share (of offer baskets), excess_above (count in the ``above`` CNY over the threshold,
+    pushed_share (of offer baskets), excess_above (count in the ``above`` amount over the threshold,
     default 1.5 x discount), qualifying_share (offer baskets at or over the threshold),
     qualifying_naturally_share (before baskets that would have qualified), mean_gross_before,
-    mean_gross_promo, gross_lift_per_basket (CNY), discount_per_basket, revenue_effect_per_basket,
-    margin_rate (1 - cost / gross, before period), margin_effect_per_basket (CNY), and their
+    mean_gross_promo, gross_lift_per_basket (amount), discount_per_basket, revenue_effect_per_basket,
+    margin_rate (1 - cost / gross, before period), margin_effect_per_basket (amount), and their
     standard errors (``*_se``) and totals over the offer period (``*_total``).
     """
     discount = _infer_discount(baskets, discount)
@@ -149,7 +150,8 @@ def topup_response(baskets: pd.DataFrame, threshold: float, discount: float | No
     by weighted least squares (scipy ``curve_fit``, Poisson weights). Also returns the mean
     overshoot over the threshold of the baskets that bunch above it.
 
-    Returns a dict: p_max, scale_cny, max_gap_cny (the window used), overshoot_cny, bins (a
+    Returns a dict: p_max, scale, max_gap (the window used), overshoot (amounts in the baskets'
+    currency), bins (a
     DataFrame: gap, share_missing, counterfactual).
     """
     from scipy.optimize import curve_fit
@@ -174,8 +176,8 @@ def topup_response(baskets: pd.DataFrame, threshold: float, discount: float | No
     extra = (over["promo"] - over["before_scaled"]).clip(lower=0)
     mid = (over["bin_left"] + over["bin_right"]) / 2 - threshold
     overshoot = float((extra * mid).sum() / extra.sum()) if extra.sum() > 0 else bin_width / 2
-    return {"p_max": float(p_max), "scale_cny": float(scale), "max_gap_cny": float(below),
-            "overshoot_cny": overshoot, "bins": under[["gap", "share_missing", "before_scaled"]]
+    return {"p_max": float(p_max), "scale": float(scale), "max_gap": float(below),
+            "overshoot": overshoot, "bins": under[["gap", "share_missing", "before_scaled"]]
             .rename(columns={"before_scaled": "counterfactual"}).reset_index(drop=True)}
 
 
@@ -185,8 +187,8 @@ def threshold_design(natural_values, thresholds, discount: float, response: dict
     ``natural_values``: basket values without an offer (e.g. the before period); ``response``:
     :func:`topup_response`, assumed to hold at every threshold (the same discount). For each
     threshold X: qualify_naturally (share already at X or more), pushed_over (mean top-up
-    probability of the baskets below X), topup_cny (mean extra goods per basket), discount_cost_cny
-    (discount x share that qualifies), revenue_effect_cny, margin_effect_cny (top-up x
+    probability of the baskets below X), topup (mean extra goods per basket), discount_cost
+    (discount x share that qualifies), revenue_effect, margin_effect (top-up x
     margin_rate - discount cost), and break_even_extra_baskets: how many more baskets (fraction)
     the offer must bring for the margin to break even.
     """
@@ -195,15 +197,15 @@ def threshold_design(natural_values, thresholds, discount: float, response: dict
     rows = []
     for x in np.atleast_1d(np.asarray(thresholds, dtype=float)):
         gap = x - v
-        p = np.where((gap > 0) & (gap <= response["max_gap_cny"]),
-                     response["p_max"] * np.exp(-gap / response["scale_cny"]), 0.0)
+        p = np.where((gap > 0) & (gap <= response["max_gap"]),
+                     response["p_max"] * np.exp(-gap / response["scale"]), 0.0)
         pushed = float(p.mean())
-        topup = float((p * (gap + response["overshoot_cny"])).mean())
+        topup = float((p * (gap + response["overshoot"])).mean())
         natural = float((v >= x).mean())
         cost = discount * (natural + pushed)
         margin_effect = topup * margin_rate - cost
-        rows.append({"threshold": x, "qualify_naturally": natural, "pushed_over": pushed, "topup_cny": topup,
-                     "discount_cost_cny": cost, "revenue_effect_cny": topup - cost,
-                     "margin_effect_cny": margin_effect,
+        rows.append({"threshold": x, "qualify_naturally": natural, "pushed_over": pushed, "topup": topup,
+                     "discount_cost": cost, "revenue_effect": topup - cost,
+                     "margin_effect": margin_effect,
                      "break_even_extra_baskets": max(0.0, -margin_effect) / (base_margin + margin_effect)})
     return pd.DataFrame(rows)
