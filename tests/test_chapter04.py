@@ -53,7 +53,7 @@ def test_chapter04_runs_on_a_renamed_campaign_file_with_non_default_parameters(s
     assert set(res["qini_auc"]) == {"S-learner", "T-learner", "class transformation", "X-learner"}
     assert res["best_learner"] in res["qini_auc"] and res["qini_auc_random_99pct"] > 0
 
-    # sending to everyone, recomputed by hand on the same held-out split (margin 0.4, coupon 10 CNY)
+    # sending to everyone, recomputed by hand on the same held-out split (margin 0.4, coupon 10)
     y, t = c["converted"].to_numpy(), c["treatment"].to_numpy()
     _, test_idx = train_test_split(np.arange(len(c)), test_size=0.3, random_state=3, stratify=2 * t + y)
     test = c.iloc[test_idx]
@@ -61,12 +61,32 @@ def test_chapter04_runs_on_a_renamed_campaign_file_with_non_default_parameters(s
     rate_t = test.loc[test["treatment"] == 1, "converted"].mean()
     rate_c = test.loc[test["treatment"] == 0, "converted"].mean()
     by_hand = len(c) * (0.4 * (rate_t - rate_c) * order_value - 10 * rate_t)
-    assert res["send_to_all_profit_cny"] == pytest.approx(by_hand)
+    assert res["send_to_all_profit"] == pytest.approx(by_hand)
     # the optimum is a point of the 5% grid, and that grid holds k = 0 (profit 0) and k = 1 (the sum above)
     assert res["optimal_k"] * 20 == pytest.approx(round(res["optimal_k"] * 20)) and 0 <= res["optimal_k"] <= 1
-    assert res["optimal_profit_cny"] >= max(0.0, by_hand) - 1e-6 * abs(by_hand)
-    assert res["order_value_cny"] == pytest.approx(order_value)
+    assert res["optimal_profit"] >= max(0.0, by_hand) - 1e-6 * abs(by_hand)
+    assert res["order_value"] == pytest.approx(order_value)
     assert (tmp_path / "out" / "uplift.html").exists()
+    assert saved["currency"] == "CNY" and not [k for k in res if "cny" in k.lower()]
+
+
+def test_chapter04_reports_a_campaign_without_features_or_revenue_in_another_currency(small_campaign, tmp_path):
+    """A bare experiment (group and outcome only) still gives a report: the sections that need more say why."""
+    path = tmp_path / "bare.csv"
+    small_campaign[["customer_id", "treatment", "converted"]].to_csv(path, index=False)
+    result = runner.run_chapter("uplift", data=str(path), params=[("CURRENCY", "BRL")], out=tmp_path / "out",
+                                no_code=True, progress=False)
+    saved = result.results
+    assert saved["currency"] == "BRL"
+    skipped = {entry["section"]: entry["reason"] for entry in saved["skipped"]}
+    assert {"Before/after", "CUPED", "Uplift models", "Whom to send the coupon to"} <= set(skipped)
+    assert "pre-period features" in skipped["Uplift models"] and "ORDER_VALUE" in skipped["Whom to send the coupon to"]
+    assert saved["results"]["ate_conversion"]["difference"] == pytest.approx(
+        small_campaign.groupby("treatment")["converted"].mean().diff().iloc[-1])
+    report = (tmp_path / "out" / "uplift.html").read_text(encoding="utf-8")
+    assert "Executive summary" in report and "CNY" not in report and "¥" not in report
+    assert "What you will learn" not in report and "demo shop" not in report
+    assert not any(f">{cid}<" in report for cid in small_campaign["customer_id"].astype(str).head(50))
 
 
 def _cli(*args):

@@ -320,21 +320,21 @@ def test_targeting_profit_curve_by_hand():
     # all 4: rates 1/2 vs 1/2, revenue 50 vs 25 -> 0 extra buyers, 100 CNY, 2 coupons: 50 - 20 = 30
     np.testing.assert_allclose(curve["k"], [0, 0.5, 1])
     np.testing.assert_allclose(curve["incremental_conversions"], [0, 2, 0])
-    np.testing.assert_allclose(curve["incremental_profit_cny"], [0, 80, 30])
+    np.testing.assert_allclose(curve["incremental_profit"], [0, 80, 30])
     best = uplift.optimal_targeting(curve)
-    assert best["k"] == 0.5 and best["incremental_profit_cny"] == 80
+    assert best["k"] == 0.5 and best["incremental_profit"] == 80
     # valuing each extra buyer at 60 CNY instead: top 2 -> 0.5*120 - 20 = 40; all -> 0 - 20 = -20
     by_value = uplift.targeting_profit_curve(frame, "score", 0.5, 10.0, value_per_conversion=60.0, steps=2)
-    np.testing.assert_allclose(by_value["incremental_profit_cny"], [0, 40, -20])
+    np.testing.assert_allclose(by_value["incremental_profit"], [0, 40, -20])
     # scaled to a population of 8 customers
     np.testing.assert_allclose(uplift.targeting_profit_curve(frame, "score", 0.5, 10.0, steps=2, population=8)
-                               ["incremental_profit_cny"], [0, 160, 60])
+                               ["incremental_profit"], [0, 160, 60])
 
 
 def test_targeting_profit_curve_leaves_cuts_without_a_control_customer_undefined_and_sending_nobody_is_an_option():
     frame = pd.DataFrame({"treatment": [1, 0, 1, 0], "converted": [0, 0, 0, 1], "revenue": [0, 0, 0, 80.0]})
     curve = uplift.targeting_profit_curve(frame, np.array([4, 3, 2, 1]), 0.3, 10.0, steps=4)
-    assert np.isnan(curve.loc[1, "incremental_profit_cny"])            # top 1 holds no control customer
+    assert np.isnan(curve.loc[1, "incremental_profit"])            # top 1 holds no control customer
     assert uplift.optimal_targeting(curve)["k"] == 0.0                 # every other cut loses money
     with pytest.raises(ValueError, match="margin"):
         uplift.targeting_profit_curve(frame, np.arange(4), 30, 10.0)
@@ -452,13 +452,14 @@ def test_all_treated_or_no_converter_files_are_refused(tmp_path):
         uplift.load_campaign(_csv(tmp_path, "customer_id,treatment,converted\n1,1,0\n2,0,0\n3,1,0\n", "b.csv"))
 
 
-def test_identical_rows_of_a_campaign_without_customer_ids_are_kept_on_request(tmp_path):
-    """Without a customer_id two identical rows may be two customers: duplicate_rows=keep keeps them."""
+def test_identical_rows_of_a_campaign_without_customer_ids_are_kept_and_flagged(tmp_path):
+    """Without a customer_id two identical rows may be two customers: kept and flagged by default;
+    --clean duplicate_rows=drop drops them."""
     path = _csv(tmp_path, "treatment,converted\n1,0\n1,1\n1,0\n0,0\n0,1\n")
-    data = uplift.load_campaign(path, clean={"duplicate_rows": "keep"})
+    data = uplift.load_campaign(path)
     assert data.campaign["treatment"].tolist() == [1, 1, 1, 0, 0]
-    assert data.ledger.dropped() == {}
-    dropped = uplift.load_campaign(path)  # the default for every table: identical rows are dropped
+    assert data.ledger.dropped() == {} and data.ledger.flagged() == {"identical_rows": 1}
+    dropped = uplift.load_campaign(path, clean={"duplicate_rows": "drop"})
     assert len(dropped.campaign) == 4 and dropped.ledger.dropped() == {"duplicate_rows": 1}
 
 

@@ -31,7 +31,7 @@ def ab_test(frame: pd.DataFrame, outcome: str = "converted", treatment: str = "t
 
     A 0/1 outcome is compared as two proportions (statsmodels ``test_proportions_2indep`` and
     ``confint_proportions_2indep``, Wald method, so the interval excludes 0 exactly when
-    p < alpha); any other outcome (revenue per user, CNY) by Welch's t-test (statsmodels
+    p < alpha); any other outcome (revenue per user, in the shop's currency) by Welch's t-test (statsmodels
     ``CompareMeans``, unequal variances). ``relative_lift`` is the difference over the control mean.
 
     >>> ab_test(campaign, "converted")["difference"]     # doctest: +SKIP
@@ -126,7 +126,7 @@ def power_of_test(baseline_rate: float, effect: float, n_treated: int, n_control
 
 def minimum_detectable_effect_mean(sd: float, n_treated: int, n_control: int, alpha: float = 0.05,
                                    power: float = 0.8) -> float:
-    """Smallest difference in a mean (e.g. revenue per user, CNY) detectable; ``sd`` per customer."""
+    """Smallest difference in a mean (e.g. revenue per user, an amount) detectable; ``sd`` per customer."""
     cohen_d = _normal_power().solve_power(effect_size=None, nobs1=n_treated, alpha=alpha, power=power,
                                           ratio=n_control / n_treated)
     return float(cohen_d * sd)

@@ -15,15 +15,17 @@ import pandas as pd
 from ecomkit.uplift.metrics import (perfect_qini_curve, perfect_uplift_curve, qini_auc_score, qini_curve,
                                     uplift_auc_score, uplift_curve)
 from ecomkit.uplift.targeting import optimal_targeting
-from ecomkit.viz import axes, format_percent, format_yuan
+from ecomkit.viz import axes, format_money, format_percent, money_label
 
 __all__ = ["plot_before_after", "plot_qini_curves", "plot_uplift_curves", "plot_uplift_by_decile",
            "plot_targeting_profit_curves", "plot_kinds_by_decile"]
 
 
-def plot_before_after(table: pd.DataFrame, *, ax=None, ylabel: str = "14-day conversion rate", **kwargs):
+def plot_before_after(table: pd.DataFrame, *, ax=None, ylabel: str = "conversion rate",
+                      periods: Sequence[str] = ("before the send", "after the send"), **kwargs):
     """Before and after the send, treated and control (the table of :func:`~ecomkit.uplift.before_after`).
 
+    ``periods`` labels the two windows on the x-axis (e.g. ``("14 days before", "14 days after")``);
     ``kwargs`` go to ``ax.plot`` of each group's line (default ``linewidth=2``).
     """
     ax = axes(ax)
@@ -31,12 +33,12 @@ def plot_before_after(table: pd.DataFrame, *, ax=None, ylabel: str = "14-day con
     for name, style in (("treated", "-o"), ("control", "--s")):
         ax.plot(x, [table.loc[name, "before"], table.loc[name, "after"]], style,
                 **{"label": name, "linewidth": 2, **kwargs})
-    ax.set_xticks(x, ["14 days before the send", "14 days after the send"])
+    ax.set_xticks(x, list(periods))
     ax.set_ylabel(ylabel)
     ax.set_xlim(-0.3, 1.3)
     format_percent(ax, decimals=1)
     ax.legend(title="group")
-    ax.set_title("Before/after: both groups rise")
+    ax.set_title("Before and after the send, by group")
     return ax
 
 
@@ -107,23 +109,25 @@ def plot_uplift_by_decile(table: pd.DataFrame, *, ax=None, **kwargs):
     return ax
 
 
-def plot_targeting_profit_curves(curves: Mapping[str, pd.DataFrame], *, ax=None, mark_best: bool = True, **kwargs):
-    """Incremental profit (CNY) against the share of customers sent the coupon, one line per policy.
+def plot_targeting_profit_curves(curves: Mapping[str, pd.DataFrame], *, ax=None, mark_best: bool = True,
+                                 currency: str = "CNY", **kwargs):
+    """Incremental profit against the share of customers sent the coupon, one line per policy.
 
     ``curves`` maps a policy's name to its :func:`~ecomkit.uplift.targeting_profit_curve`; a star marks
-    each policy's best k when ``mark_best``. ``kwargs`` go to ``ax.plot`` of each policy's line.
+    each policy's best k when ``mark_best``. ``currency`` (ISO code) labels the profit axis.
+    ``kwargs`` go to ``ax.plot`` of each policy's line.
     """
     ax = axes(ax)
     for name, curve in curves.items():
-        line, = ax.plot(curve["k"], curve["incremental_profit_cny"], **{"marker": ".", "label": name, **kwargs})
+        line, = ax.plot(curve["k"], curve["incremental_profit"], **{"marker": ".", "label": name, **kwargs})
         if mark_best:
             best = optimal_targeting(curve)
-            ax.plot([best["k"]], [best["incremental_profit_cny"]], "*", markersize=14, color=line.get_color())
+            ax.plot([best["k"]], [best["incremental_profit"]], "*", markersize=14, color=line.get_color())
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xlabel("share of customers sent the coupon")
-    ax.set_ylabel("incremental profit")
+    ax.set_ylabel(money_label("incremental profit", currency))
     format_percent(ax, axis="x")
-    format_yuan(ax)
+    format_money(ax, currency=currency)
     ax.legend(fontsize=9)
     ax.set_title("Profit of sending to the top k%")
     return ax

@@ -23,7 +23,7 @@ def targeting_profit_curve(frame: pd.DataFrame, score, margin: float, coupon_cos
                            value_per_conversion: float | None = None, steps: int = 20, treatment: str = "treatment",
                            converted: str = "converted", revenue: str = "revenue",
                            population: int | None = None) -> pd.DataFrame:
-    """Expected incremental profit (CNY) of sending the coupon to the top k% by ``score``.
+    """Expected incremental profit (in the shop's currency) of sending the coupon to the top k% by ``score``.
 
     The x-axis is the share of customers sent the coupon (the pricing chapter's curves vary a price).
 
@@ -32,19 +32,20 @@ def targeting_profit_curve(frame: pd.DataFrame, score, margin: float, coupon_cos
     ``steps`` equal steps from 0 to 100%, among the top k% (ties at the cut by row order)::
 
         incremental conversions = (conv rate treated - conv rate control) * n_k
-        incremental revenue     = (revenue per treated - revenue per control) * n_k      [CNY]
+        incremental revenue     = (revenue per treated - revenue per control) * n_k      [currency]
         coupons redeemed        = conv rate treated * n_k
         incremental profit      = margin * incremental revenue - coupon_cost * coupons redeemed
 
-    ``margin`` is the gross margin as a share of revenue (0-1), ``coupon_cost`` the CNY the shop pays
-    per redeemed coupon. With ``value_per_conversion`` (CNY, e.g. the average order value of buyers)
+    ``margin`` is the gross margin as a share of revenue (0-1), ``coupon_cost`` what the shop pays
+    per redeemed coupon. With ``value_per_conversion`` (an amount, e.g. the average order value of buyers)
     the incremental revenue is ``incremental conversions * value_per_conversion`` instead of the
     revenue difference: order values are spread widely, so the revenue difference of a small group
     is much noisier than its conversion difference (``revenue`` is then not needed). Totals are for
     ``population`` customers (default: ``len(frame)``), i.e. scaled by population / len(frame). A cut
     without a treated or control customer gives NaN.
-    Columns: k, customers, incremental_conversions, incremental_revenue_cny, coupons_redeemed,
-    coupon_cost_cny, incremental_profit_cny.
+    Amounts are in the currency of ``revenue``, ``coupon_cost`` and ``value_per_conversion`` (one
+    currency for all three). Columns: k, customers, incremental_conversions, incremental_revenue,
+    coupons_redeemed, coupon_spend, incremental_profit.
     """
     if not 0 <= margin <= 1:
         raise ValueError(f"margin is a share of revenue between 0 and 1, got {margin!r}")
@@ -69,11 +70,11 @@ def targeting_profit_curve(frame: pd.DataFrame, score, margin: float, coupon_cos
     inc_rev = (rev_t - rev_c) * size
     redeemed = conv_t * size
     out = pd.DataFrame({"k": ks, "customers": size, "incremental_conversions": inc_conv,
-                        "incremental_revenue_cny": inc_rev, "coupons_redeemed": redeemed,
-                        "coupon_cost_cny": coupon_cost * redeemed,
-                        "incremental_profit_cny": margin * inc_rev - coupon_cost * redeemed})
-    out.loc[cut == 0, ["incremental_conversions", "incremental_revenue_cny", "coupons_redeemed",
-                       "coupon_cost_cny", "incremental_profit_cny"]] = 0.0
+                        "incremental_revenue": inc_rev, "coupons_redeemed": redeemed,
+                        "coupon_spend": coupon_cost * redeemed,
+                        "incremental_profit": margin * inc_rev - coupon_cost * redeemed})
+    out.loc[cut == 0, ["incremental_conversions", "incremental_revenue", "coupons_redeemed",
+                       "coupon_spend", "incremental_profit"]] = 0.0
     return out
 
 
@@ -83,5 +84,5 @@ def optimal_targeting(curve: pd.DataFrame) -> pd.Series:
     k = 0 (send to nobody, profit 0) is on the grid, so a campaign that loses money everywhere
     returns k = 0.
     """
-    best = curve["incremental_profit_cny"].fillna(-np.inf).to_numpy()
+    best = curve["incremental_profit"].fillna(-np.inf).to_numpy()
     return curve.iloc[int(np.argmax(best))]
