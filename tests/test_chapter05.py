@@ -1,7 +1,10 @@
-"""Chapter 05 end to end: a papermill run on freshly simulated parcels, and the analyst's CLI path."""
+"""Chapter 05 end to end: a papermill run on freshly simulated parcels, the analyst's CLI path, and
+reports on parcels that are not the demo's (another country with a regions table, one parcel)."""
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -39,11 +42,11 @@ def test_chapter05_runs_on_a_renamed_parcels_csv_with_non_default_parameters(par
     assert params["SERVICE_KM"] == 400 and params["MIN_SERVICE_SHARE"] == 0.6 and params["SERVICE_LEVEL"] == 0.9
     out = ship[ship["direction"] == "outbound"]
     # cost per order: every parcel's invoice over outbound parcels (no warehouses table, so transport only)
-    assert res["cost_per_order_cny"] == pytest.approx(ship["shipping_cost_cny"].sum() / len(out))
+    assert res["cost_per_order"] == pytest.approx(ship["shipping_cost_cny"].sum() / len(out))
     assert res["logistics_cost_share_of_gmv"] == pytest.approx(ship["shipping_cost_cny"].sum()
                                                                / out["order_value_cny"].sum())
     # the rate card estimated from the invoices fits them to the cent
-    assert res["rate_card_fit_rmse_cny"] < 0.005
+    assert res["rate_card_fit_rmse"] < 0.005
     # the network: the course's candidate sites, the current one found from origin_city
     assert res["network_status"] == "optimal"
     assert res["chosen_warehouses"] and all(isinstance(s, str) for s in res["chosen_warehouses"])
@@ -58,6 +61,8 @@ def test_chapter05_runs_on_a_renamed_parcels_csv_with_non_default_parameters(par
     assert set(res["achieved_service_level"]) <= {"A", "B", "C"}
     assert res["share_over_5_days_remote"] > res["share_over_5_days_other"]
     assert saved["truth_check"] is None
+    assert saved["currency"] == "CNY" and saved["skipped"] == [
+        {"section": "Today's stock practice", "reason": saved["skipped"][0]["reason"]}]
     assert saved["ledger"]["rows_in"] == saved["ledger"]["rows_kept"] == len(ship)
     assert (tmp_path / "out" / "logistics.html").exists()
 
@@ -75,3 +80,57 @@ def test_cli_reports_a_bad_shipments_file_in_one_line(tmp_path):
     assert "row 3" in lines[0]
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out" / "logistics.ipynb").exists()     # failed before a kernel started
+
+
+def _flat_keys(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _flat_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _flat_keys(item)
+
+
+def test_chapter05_reports_on_a_few_parcels_to_another_country_in_its_currency(tmp_path):
+    """Five parcels to Brazilian states: a regions table places them, no warehouses table, reals.
+
+    Cost sections run; the sections that need more parcels, zones or candidate sites say why and skip
+    (the course's candidate sites are in China and must not be offered for Brazil)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from other_shop import REGIONS
+
+    shop = simulate_shop(n_customers=300, seed=5)
+    ship = simulate_logistics(shop, seed=5).shipments.head(5).drop(columns=["distance_km", "zone", "origin_city"])
+    ship = ship.assign(destination_province=["SP", "RJ", "AM", "SP", "RS"], origin="BR-SP")
+    folder = tmp_path / "br"
+    folder.mkdir()
+    ship.to_csv(folder / "shipments.csv", index=False)
+    REGIONS.to_csv(folder / "regions.csv", index=False)
+    result = runner.run_chapter("logistics", data=str(folder), out=tmp_path / "out", progress=False,
+                                no_code=True, params=[("CURRENCY", "BRL")])
+    saved = result.results
+    res = saved["results"]
+    out = ship[ship["direction"] == "outbound"]
+    assert saved["currency"] == "BRL"
+    assert res["cost_per_order"] == pytest.approx(ship["shipping_cost_cny"].sum() / len(out))
+    assert not [k for k in _flat_keys(saved) if "cny" in k.lower()]
+    skipped = {item["section"]: item["reason"] for item in saved["skipped"]}
+    assert "warehouses table" in skipped["Warehouse network"]
+    assert "at least 30" in skipped["Delivery time"]
+    assert "Inventory policy" in skipped
+    page = result.html.read_text(encoding="utf-8")
+    page = re.sub(r"data:image/[^\"']+", "", page)       # embedded pictures may hold any letters
+    assert "BRL" in page and "CNY" not in page
+
+
+def test_chapter05_on_one_parcel_writes_a_short_report_not_a_solver_error(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("order_id,destination_province,shipping_cost_cny,actual_weight_kg,origin_city,actual_days\n"
+                    "1,广东省,12.5,1.0,Hangzhou,2.5\n", encoding="utf-8")
+    result = runner.run_chapter("logistics", data=str(path), out=tmp_path / "out", progress=False)
+    saved = result.results
+    assert saved["results"]["cost_per_order"] == pytest.approx(12.5)
+    skipped = {item["section"] for item in saved["skipped"]}
+    assert {"Rate card from the invoices", "Delivery time", "Warehouse network", "Inventory policy"} <= skipped
+    assert result.html.exists()

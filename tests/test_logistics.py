@@ -529,3 +529,129 @@ def test_the_demo_loads_with_all_logistics_tables():
     assert data.truth["current_site"] == "WH-HZ"
     assert data.ledger.rows_kept == len(data.shipments)
     assert {"dest_lat", "dest_lon", "remote", "zone", "distance_km"} <= set(data.shipments.columns)
+
+
+# --- any country, any currency, few parcels (issue 11) -------------------------------------------
+
+BRAZIL = pd.DataFrame({"region": ["SP", "RJ", "AM"], "lat": [-23.55, -22.91, -3.12], "lon": [-46.63, -43.17, -60.02],
+                       "remote": [False, False, True]})
+
+
+def _brazil_parcels():
+    return pd.DataFrame({"order_id": [1, 2, 3, 4], "direction": "outbound", "carrier": "x",
+                         "destination_province": ["SP", "SP", "RJ", "AM"],
+                         "dest_lat": [-23.55, -23.55, -22.91, -3.12], "dest_lon": [-46.63, -46.63, -43.17, -60.02],
+                         "remote": [False, False, False, True], "shipping_cost_cny": [10.0, 12.0, 14.0, 30.0],
+                         "chargeable_weight_kg": 1.0, "order_value_cny": [100.0, 100.0, 200.0, 300.0],
+                         "shipped_ts": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-02-01", "2024-03-01"])})
+
+
+def test_demand_per_destination_takes_the_coordinates_the_loader_placed_on_the_parcels():
+    demand = lg.province_demand(_brazil_parcels()).set_index("province")
+    assert sorted(demand.index) == ["AM", "RJ", "SP"]
+    assert (demand.loc["AM", "lat"], demand.loc["AM", "lon"], demand.loc["AM", "remote"]) == (-3.12, -60.02, True)
+    assert demand.loc["SP", "cost_per_order_cny"] == pytest.approx(11.0)
+    assert demand["orders_month"].sum() == pytest.approx(4 / lg.costs.months_covered(_brazil_parcels()))
+
+
+def test_demand_per_destination_uses_a_regions_table_when_the_parcels_carry_no_coordinates():
+    bare = _brazil_parcels().drop(columns=["dest_lat", "dest_lon", "remote"])
+    regions = BRAZIL.assign(region=[" sp", "RJ", "am"])             # matched case- and space-insensitively
+    demand = lg.province_demand(bare, regions=regions).set_index("province")
+    assert demand.loc["SP", "lat"] == -23.55 and bool(demand.loc["AM", "remote"])
+    # and China's province capitals by default, as before
+    china = pd.DataFrame({"direction": "outbound", "destination_province": ["Guangdong"], "shipping_cost_cny": [8.0]})
+    assert lg.province_demand(china).loc[0, "lat"] == pytest.approx(23.13)
+
+
+def test_candidate_sites_come_from_the_data_and_the_course_sites_serve_chinese_destinations_only():
+    brazil = _brazil_parcels()
+    sites, why = lg.candidate_sites_for(brazil, None)
+    assert sites is None and "warehouses table" in why
+    own = pd.DataFrame({"site_id": ["BR-SP"], "city": ["Sao Paulo"], "lat": [-23.55], "lon": [-46.63],
+                        "fixed_cost_cny_month": [9000.0]})
+    sites, why = lg.candidate_sites_for(brazil, own)
+    assert sites["site_id"].tolist() == ["BR-SP"] and "data" in why
+    assert lg.current_sites(sites, brazil.assign(origin="BR-SP"))["site_id"].tolist() == ["BR-SP"]
+    assert lg.current_sites(sites, brazil).empty                        # the parcels do not say where they left
+    china = pd.DataFrame({"destination_province": ["Guangdong", "Xinjiang"], "dest_lat": [23.13, 43.83],
+                          "dest_lon": [113.26, 87.62]})
+    assert lg.destinations_in_china(china) and not lg.destinations_in_china(brazil)
+    sites, _ = lg.candidate_sites_for(china, None)
+    assert sites["site_id"].tolist() == lg.default_candidate_sites()["site_id"].tolist()
+
+
+def test_the_network_runs_on_regions_and_the_data_sites_with_costs_in_any_currency():
+    parcels = _brazil_parcels()
+    demand = lg.province_demand(parcels)
+    sites = pd.DataFrame({"site_id": ["BR-SP", "BR-MAO"], "lat": [-23.55, -3.12], "lon": [-46.63, -60.02],
+                          "fixed_cost_cny_month": [100.0, 5000.0]})
+    plan = lg.design_network(demand, sites, zone_cost=ZONE_COST, currency="BRL")
+    assert plan.status == "optimal" and plan.open_sites == ["BR-SP"]
+    assert "BRL" in plan.message and "CNY" not in plan.message
+
+
+def test_zone_costs_price_each_zone_with_the_carriers_the_card_has_there():
+    card = HAND_CARD[~((HAND_CARD["carrier"] == "fast") & (HAND_CARD["zone"] == 1))]    # fast has no zone 1
+    parcels = pd.DataFrame({"direction": "outbound", "carrier": ["fast", "slow"], "chargeable_weight_kg": [1.0, 1.0]})
+    costs = lg.zone_costs(parcels, card)
+    assert costs.loc[1, False] == pytest.approx(3.0 + 1.0 * 0.5)      # only slow: 0.5 kg first weight + 0.5 kg at 1.0
+    assert costs.loc[2, False] == pytest.approx(6.0)                   # only fast prices zone 2
+
+
+def test_the_volumetric_share_needs_only_weights_and_dimensions():
+    ship = pd.DataFrame({"direction": ["outbound", "outbound", "return"], "actual_weight_kg": [0.9, 5.0, 0.9],
+                         "length_cm": [50, 10, 50], "width_cm": [32, 10, 32], "height_cm": [17, 10, 17]})
+    share = lg.volumetric_share(ship)                                   # no SKU, zone, carrier or rate card
+    assert share["parcels"] == 2 and share["share_billed_on_volume"] == pytest.approx(0.5)
+    air = 50 * 32 * 17 / 6000 - 0.9                                     # the pillow's air at the default divisor
+    assert share["air_share_of_billed_kg"] == pytest.approx(air / (50 * 32 * 17 / 6000 + 5.0))
+    assert "6000" in share["divisor_source"]
+    # the data's own volumetric weights win over the divisor; a carrier's divisor over the default
+    assert lg.volumetric_share(ship.assign(volumetric_weight_kg=0.1))["share_billed_on_volume"] == 0.0
+    card = pd.DataFrame({"carrier": ["x"], "volumetric_divisor": [100000.0]})
+    assert lg.volumetric_share(ship.assign(carrier="x"), card)["share_billed_on_volume"] == 0.0
+    assert lg.volumetric_share(ship.drop(columns="height_cm")) is None
+
+
+def test_currency_neutral_drops_cny_from_names_but_keeps_the_amounts():
+    table = pd.DataFrame({"first_weight_cny": [4.0], "first_weight": [1.0], "cost_per_order_cny": [9.5]},
+                         index=pd.Index(["x"], name="zone_cny"))
+    out = lg.currency_neutral(table)
+    assert list(out.columns) == ["first_weight_amount", "first_weight", "cost_per_order"]
+    assert out.index.name == "zone" and out["cost_per_order"].iloc[0] == 9.5
+    assert lg.currency_neutral(pd.Series([1.0], name="air_cny_total")).name == "air_total"
+    assert list(table.columns)[0] == "first_weight_cny"                # the input is left alone
+
+
+def test_the_transit_model_leaves_out_carriers_with_too_few_parcels():
+    ship = pd.DataFrame({"carrier": ["a"] * 40 + ["b"] * 3, "distance_km": np.linspace(100, 2000, 43),
+                         "remote": False, "actual_days": np.linspace(1, 6, 43)})
+    fit = lg.fit_transit_model(ship)
+    assert set(fit["carrier"]) == {"a"}
+    empty = lg.fit_transit_model(ship.head(5))
+    assert empty.empty and list(empty.columns) == ["carrier", "term", "coef", "se", "n_parcels"]
+
+
+def test_plots_label_money_in_the_given_currency_and_frame_maps_on_their_points():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    demand = lg.province_demand(_brazil_parcels())
+    fig, axes = plt.subplots(1, 3)
+    try:
+        ax = lg.plot_cost_waterfall(pd.Series({"first weight": 5.0}), ax=axes[0], currency="BRL")
+        assert "BRL" in ax.get_ylabel() and "CNY" not in ax.get_ylabel()
+        ax = lg.plot_demand_map(demand, ax=axes[1], currency="BRL")
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        assert x0 < -60.02 and x1 > -43.17 and y0 < -23.55 and y1 > -3.12 and x1 < 0   # Brazil, not China
+        assert "BRL" in fig.axes[-1].get_ylabel()                                        # the colour bar
+        china = pd.DataFrame({"province": ["Guangdong"], "lat": [23.13], "lon": [113.26], "orders_month": [5.0],
+                              "cost_per_order_cny": [8.0]})
+        ax = lg.plot_demand_map(china, ax=axes[2])
+        assert ax.get_xlim() == (84.0, 128.0) and ax.get_ylim() == (17.0, 48.0)           # the course's map of China
+    finally:
+        plt.close(fig)

@@ -5,9 +5,11 @@ the chapter meets the ideas:
 
 - ``tariff``     distance and zone, volumetric / chargeable / billed weight, the price of a parcel
                  under a rate card, a rate card recovered from invoices;
-- ``costs``      cost summaries, the cost of an order by component, SKUs that pay for air;
+- ``costs``      cost summaries, the cost of an order by component, the share billed on volume,
+                 SKUs that pay for air, tables with currency-neutral names;
 - ``delivery``   delivery days, slow and late shares by distance, the transit model;
-- ``network``    demand per province, zone costs, the warehouse network (MILP) and its scenarios;
+- ``network``    demand per destination (province or region), candidate and current sites, zone
+                 costs, the warehouse network (MILP) and its scenarios;
 - ``inventory``  demand per SKU, ABC, EOQ, safety stock, reorder points, the (s, Q) policy and its
                  simulation, turnover;
 - ``plots``      the chapter's pictures.
@@ -18,7 +20,11 @@ The rules behind every number are written out in ``docs/logistics.md``; the shor
 - **chargeable weight** = max(actual kg, L x W x H cm³ / divisor); the carrier bills it rounded up
   to its weight step (usually 1 kg) and never below the first-weight bracket (首重).
 - **rate card**: cost = first-weight price + per-kg price x (billed kg - first kg) by distance
-  zone, + a flat surcharge to remote provinces (偏远地区).
+  zone, + a flat surcharge to remote destinations (偏远地区).
+- **anywhere**: destinations are China's provinces by default; a regions table (region, lat, lon,
+  remote) in the data places another country's regions, and the network's candidate sites then
+  come from the data's warehouses table. Amounts are in the data's currency; the input columns keep
+  their ``_cny`` names.
 - **cost per order** counts outbound and return parcels, warehouse handling and the monthly
   fixed cost of the warehouses, divided by outbound orders; **share of GMV** divides by the
   goods value of those orders (``order_value_cny``, after discount, before shipping).
@@ -32,7 +38,13 @@ The rules behind every number are written out in ``docs/logistics.md``; the shor
 from __future__ import annotations
 
 from ecomkit.io import LogisticsData, load_shipments, read_shipments
-from ecomkit.logistics.costs import cost_breakdown_per_order, cost_summary, volumetric_by_sku
+from ecomkit.logistics.costs import (
+    cost_breakdown_per_order,
+    cost_summary,
+    currency_neutral,
+    volumetric_by_sku,
+    volumetric_share,
+)
 from ecomkit.logistics.delivery import delivery_summary, fit_transit_model, late_share_by_distance
 from ecomkit.logistics.inventory import (
     SQResult,
@@ -51,8 +63,11 @@ from ecomkit.logistics.inventory import (
 )
 from ecomkit.logistics.network import (
     NetworkPlan,
+    candidate_sites_for,
+    current_sites,
     default_candidate_sites,
     design_network,
+    destinations_in_china,
     network_scenarios,
     province_demand,
     zone_costs,
@@ -96,13 +111,18 @@ __all__ = [
     # cost summaries
     "cost_summary",
     "cost_breakdown_per_order",
+    "volumetric_share",
     "volumetric_by_sku",
+    "currency_neutral",
     # delivery
     "delivery_summary",
     "late_share_by_distance",
     "fit_transit_model",
     # network
     "default_candidate_sites",
+    "destinations_in_china",
+    "candidate_sites_for",
+    "current_sites",
     "province_demand",
     "zone_costs",
     "NetworkPlan",

@@ -1,9 +1,13 @@
-"""What the parcels cost: summaries per group, the cost of an order by component, and which SKUs
-pay for air.
+"""What the parcels cost: summaries per group, the cost of an order by component, how many parcels
+are billed on volume, and which SKUs pay for air.
 
 **cost per order** counts outbound and return parcels, warehouse handling and the monthly fixed cost
 of the warehouses, divided by outbound orders; **share of GMV** divides by the goods value of those
 orders (``order_value_cny``, after discount, before shipping).
+
+Amounts are in the data's currency. The input columns keep the data contract's names
+(``shipping_cost_cny``, ``order_value_cny`` ...) whatever the currency; :func:`currency_neutral`
+drops the ``_cny`` from a table's names before a report shows it.
 """
 
 from __future__ import annotations
@@ -13,10 +17,37 @@ import pandas as pd
 
 from ecomkit.logistics.tariff import rate_card_rows, shipping_cost
 
-__all__ = ["DAYS_PER_MONTH", "shipping_time_column", "months_covered", "cost_summary", "cost_breakdown_per_order",
-           "volumetric_by_sku"]
+__all__ = ["DAYS_PER_MONTH", "DEFAULT_VOLUMETRIC_DIVISOR", "shipping_time_column", "months_covered",
+           "currency_neutral", "cost_summary", "cost_breakdown_per_order", "volumetric_share", "volumetric_by_sku"]
 
 DAYS_PER_MONTH = 365.25 / 12
+#: cm³ per kg assumed when the data gives dimensions but neither volumetric weights nor a divisor
+DEFAULT_VOLUMETRIC_DIVISOR = 6000.0
+
+
+def currency_neutral(table):
+    """A copy of ``table`` (DataFrame or Series) with ``_cny`` dropped from its column, index and
+    series names: ``cost_per_order_cny`` -> ``cost_per_order``, ``fixed_cny_month`` ->
+    ``fixed_month``; a name that would collide with another becomes ``..._amount``. The amounts
+    themselves are unchanged (they are in the data's currency, which the report states).
+
+    >>> list(currency_neutral(pd.DataFrame(columns=["orders", "cost_cny", "cost_per_kg_cny"])).columns)
+    ['orders', 'cost', 'cost_per_kg']
+    """
+    def fix(name, taken):
+        if not isinstance(name, str) or "_cny" not in name:
+            return name
+        new = name.replace("_cny", "")
+        return name.replace("_cny", "_amount") if new in taken else new
+
+    out = table.copy()
+    if isinstance(out, pd.DataFrame):
+        taken = set(map(str, out.columns))
+        out.columns = [fix(c, taken) for c in out.columns]
+    else:
+        out.name = fix(out.name, set())
+    out.index = out.index.set_names([fix(n, set()) for n in out.index.names])
+    return out
 
 
 def shipping_time_column(shipments: pd.DataFrame) -> str | None:
@@ -67,9 +98,9 @@ def cost_summary(shipments: pd.DataFrame, by: str | list[str] | None = None) -> 
 def cost_breakdown_per_order(shipments: pd.DataFrame, rate_card: pd.DataFrame | None = None,
                              warehouses: pd.DataFrame | None = None,
                              months: float | None = None) -> pd.Series:
-    """Where the money goes: logistics cost per outbound order, by component, in CNY.
+    """Where the money goes: logistics cost per outbound order, by component, in the data's currency.
 
-    Components (in this order, each CNY per outbound order):
+    Components (in this order, each an amount per outbound order):
     ``first weight`` (the first-kg price of every outbound parcel), ``extra weight`` (the
     per-kg price on the actual weight above the first kg), ``volumetric (paying for air)`` (the
     extra the carrier bills because the box is bulky), ``remote surcharge``, ``invoice vs rate
@@ -114,13 +145,69 @@ def cost_breakdown_per_order(shipments: pd.DataFrame, rate_card: pd.DataFrame | 
             fixed = sites.loc[known, "fixed_cost_cny_month"].sum() * months
             parts["handling"] = handling / n
             parts["warehouse fixed"] = fixed / n
-    return pd.Series(parts, name="cny_per_order")
+    return pd.Series(parts, name="per_order")
+
+
+def volumetric_share(shipments: pd.DataFrame, rate_card: pd.DataFrame | None = None,
+                     divisor: float | None = None) -> dict | None:
+    """How much of the outbound parcels' billed weight is air, from weights and dimensions alone
+    (no SKU, zone or rate card needed).
+
+    A parcel's volumetric weight is its ``volumetric_weight_kg`` where the data gives it, else
+    L x W x H / divisor, the divisor being its carrier's ``volumetric_divisor`` in ``rate_card``,
+    else ``divisor``, else :data:`DEFAULT_VOLUMETRIC_DIVISOR`. It is billed on volume when
+    max(chargeable, volumetric) exceeds its actual weight.
+
+    Returns None without actual weights, or without both volumetric weights and dimensions; else
+    a dict: ``parcels`` (outbound parcels measured), ``share_billed_on_volume``,
+    ``air_share_of_billed_kg`` (the kg billed above the actual weight over all billed kg) and
+    ``divisor_source`` (how volumetric weights were found).
+
+    >>> ship = pd.DataFrame({"direction": "outbound", "actual_weight_kg": [0.9, 5.0], "length_cm": [50, 10],
+    ...                      "width_cm": [32, 10], "height_cm": [17, 10], "chargeable_weight_kg": [0.9, 5.0]})
+    >>> volumetric_share(ship)["share_billed_on_volume"]
+    0.5
+    """
+    dims = ["length_cm", "width_cm", "height_cm"]
+    out = shipments[shipments["direction"].eq("outbound")] if "direction" in shipments else shipments
+    if "actual_weight_kg" not in out or not ({"volumetric_weight_kg"} <= set(out) or set(dims) <= set(out)):
+        return None
+    actual = out["actual_weight_kg"].to_numpy(dtype=float)
+    given = (out["volumetric_weight_kg"].to_numpy(dtype=float) if "volumetric_weight_kg" in out
+             else np.full(len(out), np.nan))
+    sources = []
+    if np.isfinite(given).any():
+        sources.append("the volumetric weights in the data")
+    if set(dims) <= set(out) and not np.isfinite(given).all():
+        div = np.full(len(out), np.nan)
+        if rate_card is not None and "volumetric_divisor" in rate_card and "carrier" in out:
+            per_carrier = rate_card.groupby("carrier")["volumetric_divisor"].first()
+            div = out["carrier"].map(per_carrier).to_numpy(dtype=float)
+            if np.isfinite(div).any():
+                sources.append("the rate card divisors")
+        fallback = float(divisor) if divisor is not None else DEFAULT_VOLUMETRIC_DIVISOR
+        if not np.isfinite(div).all():
+            sources.append(f"L x W x H / {fallback:g}")
+        div = np.where(np.isfinite(div), div, fallback)
+        computed = out["length_cm"].to_numpy(dtype=float) * out["width_cm"].to_numpy(dtype=float) \
+            * out["height_cm"].to_numpy(dtype=float) / div
+        given = np.where(np.isfinite(given), given, computed)
+    billed = np.fmax(actual, given)
+    if "chargeable_weight_kg" in out:
+        billed = np.fmax(billed, out["chargeable_weight_kg"].to_numpy(dtype=float))
+    ok = np.isfinite(actual) & np.isfinite(billed)
+    if not ok.any():
+        return None
+    actual, billed = actual[ok], billed[ok]
+    return {"parcels": int(ok.sum()), "share_billed_on_volume": float(np.mean(billed > actual + 1e-9)),
+            "air_share_of_billed_kg": float((billed - actual).sum() / billed.sum()) if billed.sum() > 0 else 0.0,
+            "divisor_source": ", then ".join(sources)}
 
 
 def volumetric_by_sku(shipments: pd.DataFrame, rate_card: pd.DataFrame) -> pd.DataFrame:
     """Which SKUs pay for air: per SKU, outbound parcels, the share billed on volume, the mean
-    actual and chargeable kg, and the extra CNY the volume adds (per parcel and in total),
-    largest total first.
+    actual and chargeable kg, and the extra amount the volume adds (per parcel and in total, in the
+    data's currency), largest total first.
     """
     out = shipments[shipments["direction"].eq("outbound")]
     at_actual = shipping_cost(rate_card, out["actual_weight_kg"], out["zone"], out["carrier"].to_numpy())

@@ -40,19 +40,24 @@ def late_share_by_distance(shipments: pd.DataFrame, bin_km: float = 250.0,
     return table[table["parcels"] >= min_parcels].reset_index(drop=True)
 
 
-def fit_transit_model(shipments: pd.DataFrame) -> pd.DataFrame:
+def fit_transit_model(shipments: pd.DataFrame, min_parcels: int = 30) -> pd.DataFrame:
     """OLS of delivery days on distance, remoteness and city tier, per carrier (statsmodels).
 
     actual_days = intercept + per_1000km x distance/1000 + remote x remote
                   + tier_k x [city_tier = k] (k = 2..5, tier 1 the baseline) + error
 
     Returns one row per carrier x term with coef, se (classical), and n_parcels. Terms whose
-    column is absent or constant are left out.
+    column is absent or constant are left out; carriers with fewer than ``min_parcels`` parcels
+    with a delivery time and a distance are left out (too few to fit); no carrier left gives an
+    empty table with those columns.
     """
     import statsmodels.api as sm
 
     rows = []
-    for carrier, grp in shipments.groupby("carrier", sort=True):
+    usable = shipments.dropna(subset=["actual_days", "distance_km"])
+    for carrier, grp in usable.groupby("carrier", sort=True):
+        if len(grp) < max(int(min_parcels), 2):
+            continue
         x = pd.DataFrame({"intercept": 1.0, "per_1000km": grp["distance_km"].to_numpy() / 1000.0},
                          index=grp.index)
         if grp["remote"].nunique() > 1:
@@ -64,4 +69,4 @@ def fit_transit_model(shipments: pd.DataFrame) -> pd.DataFrame:
         for term in x.columns:
             rows.append({"carrier": carrier, "term": term, "coef": float(fit.params[term]),
                          "se": float(fit.bse[term]), "n_parcels": int(len(grp))})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["carrier", "term", "coef", "se", "n_parcels"])

@@ -52,7 +52,7 @@ def demand_stats(wide: pd.DataFrame, last_days: int | None = 365) -> pd.DataFram
 
 
 def abc_classes(values: pd.Series, a_share: float = 0.8, b_share: float = 0.95) -> pd.DataFrame:
-    """ABC classes by value (e.g. sales CNY): A = the top items that make up ``a_share`` of the
+    """ABC classes by value (e.g. sales value): A = the top items that make up ``a_share`` of the
     total, B up to ``b_share``, C the rest.
 
     An item is A when the cumulative share of the items ranked above it is below ``a_share``
@@ -73,7 +73,8 @@ def abc_classes(values: pd.Series, a_share: float = 0.8, b_share: float = 0.95) 
 
 
 def eoq(annual_demand_units, order_cost_cny, holding_cost_cny_per_unit_year):
-    """Economic order quantity sqrt(2 D K / h) in units (Wilson's formula).
+    """Economic order quantity sqrt(2 D K / h) in units (Wilson's formula); the order cost K and the
+    holding cost h per unit-year in one currency, whichever it is (the ``_cny`` names are historical).
 
     >>> float(eoq(1200, 100, 6))
     200.0
@@ -190,8 +191,9 @@ def inventory_policy(stats: pd.DataFrame, lead_times: Mapping[str, Any] | float,
     lead_times : per SKU a sample of observed lead times in days (or one number for all).
     service_levels : target cycle service level per ABC class, e.g. {"A": 0.98, "B": 0.95, "C": 0.9}.
     abc : the class of each SKU (:func:`abc_classes`' ``abc_class``).
-    order_cost_cny : cost of placing one purchase order. holding_cost_rate : per year, as a
-        share of the unit value. unit_value_cny : per SKU (unit cost, or price when unknown).
+    order_cost_cny : cost of placing one purchase order, in the data's currency (any currency:
+        the ``_cny`` names are historical). holding_cost_rate : per year, as a share of the unit
+        value. unit_value_cny : per SKU (unit cost, or price when unknown), same currency.
     moq_units : supplier minimum order quantity; Q is the EOQ rounded up to a multiple of it.
 
     Returns per SKU: abc_class, mean_daily, sd_daily, lead_time_mean_days, service_level,

@@ -3,7 +3,9 @@ by distance, a warehouse network, the price of service, the ABC Pareto chart and
 
 Every ``plot_*(data, ..., *, ax=None, **kwargs)`` draws on ``ax`` (a new figure when None), forwards
 ``kwargs`` to the call that draws the main marks and returns the Axes (``ecomkit.viz``).
-matplotlib and seaborn are imported inside the functions.
+matplotlib and seaborn are imported inside the functions. Plots that show money take ``currency``
+(an ISO code, default ``"CNY"``) for their labels. Maps frame mainland China when every point lies
+there, else the points' own extent.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ import pandas as pd
 
 from ecomkit.logistics.costs import cost_summary
 from ecomkit.logistics.network import NetworkPlan
-from ecomkit.viz import axes, format_percent, format_yuan
+from ecomkit.viz import axes, format_money, format_percent, money_label
 
 __all__ = ["plot_cost_waterfall", "plot_cost_by_zone", "plot_demand_map", "plot_late_share_by_distance",
            "plot_network", "plot_service_cost_tradeoff", "plot_abc_pareto", "plot_inventory_sawtooth"]
 
 
-def plot_cost_waterfall(breakdown: pd.Series, *, ax=None, title: str = "Logistics cost per order", **kwargs):
-    """Waterfall of cost components per order (CNY), ending with the total bar; ``kwargs`` go to the
-    component bars."""
+def plot_cost_waterfall(breakdown: pd.Series, *, ax=None, title: str = "Logistics cost per order",
+                        currency: str = "CNY", **kwargs):
+    """Waterfall of cost components per order (amounts in ``currency``, an ISO code), ending with the
+    total bar; ``kwargs`` go to the component bars."""
     ax = axes(ax, figsize=(9, 4.5))
     values = breakdown.to_numpy(dtype=float)
     starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
@@ -35,45 +38,62 @@ def plot_cost_waterfall(breakdown: pd.Series, *, ax=None, title: str = "Logistic
         ax.text(i, b + v + values.sum() * 0.01, f"{v:.2f}", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=30, ha="right")
-    ax.set_ylabel("CNY per order")
+    ax.set_ylabel(money_label("cost per order", currency))
     ax.set_title(title)
     return ax
 
 
-def plot_cost_by_zone(shipments: pd.DataFrame, *, ax=None, **kwargs):
-    """Transport cost per outbound order by zone, one bar per carrier; ``kwargs`` go to
-    ``seaborn.barplot``."""
+def plot_cost_by_zone(shipments: pd.DataFrame, *, ax=None, currency: str = "CNY", **kwargs):
+    """Transport cost per outbound order by zone (in ``currency``), one bar per carrier; ``kwargs``
+    go to ``seaborn.barplot``."""
     import seaborn as sns
 
     ax = axes(ax, figsize=(8, 4.5))
     table = cost_summary(shipments, by=["zone", "carrier"]).reset_index()
     sns.barplot(data=table, x="zone", y="cost_per_order_cny", hue="carrier", ax=ax, **kwargs)
     ax.set_xlabel("zone (distance band from the warehouse)")
-    ax.set_ylabel("transport CNY per order (incl. returns)")
+    ax.set_ylabel(money_label("transport per order, incl. returns", currency))
     ax.set_title("Transport cost per order by zone")
     return ax
 
 
-def _china_map_frame(ax) -> None:
-    """Longitude and latitude axes framed on mainland China, with the aspect of a map at 33°N."""
-    ax.set_xlabel("longitude (degrees E)")
-    ax.set_ylabel("latitude (degrees N)")
-    ax.set_aspect(1 / math.cos(math.radians(33)))
-    ax.set_xlim(84, 128)
-    ax.set_ylim(17, 48)
+#: the frame of a map of mainland China: longitudes, latitudes, and the latitude of its aspect
+CHINA_FRAME = ((84.0, 128.0), (17.0, 48.0), 33.0)
+
+
+def _map_frame(ax, lats=(), lons=()) -> None:
+    """Longitude and latitude axes with the aspect of a map: framed on mainland China when every
+    point lies in China's frame (the course's maps), else on the points' own extent (any country)."""
+    lats = np.asarray(pd.Series(list(lats), dtype=float).dropna())
+    lons = np.asarray(pd.Series(list(lons), dtype=float).dropna())
+    (x0, x1), (y0, y1), mid = CHINA_FRAME
+    inside = len(lats) == 0 or bool(((lons >= x0) & (lons <= x1) & (lats >= y0) & (lats <= y1)).all())
+    if not inside:
+        pad = max(1.0, 0.08 * max(lons.max() - lons.min(), lats.max() - lats.min()))
+        x0, x1 = lons.min() - pad, lons.max() + pad
+        y0, y1 = max(lats.min() - pad, -90.0), min(lats.max() + pad, 90.0)
+        mid = float(np.clip((y0 + y1) / 2, -80, 80))
+    ax.set_xlabel("longitude (degrees, east positive)")
+    ax.set_ylabel("latitude (degrees, north positive)")
+    ax.set_aspect(1 / math.cos(math.radians(mid)))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
 
 
 def plot_demand_map(demand: pd.DataFrame, sites: pd.DataFrame | None = None, value: str = "cost_per_order_cny",
-                    *, ax=None, value_label: str = "transport CNY per order", **kwargs):
-    """Map-like scatter of provinces at their capitals: size = orders per month, colour = ``value``;
-    warehouses (``sites``: lat, lon, site_id) marked with black triangles. ``kwargs`` go to the
-    provinces' scatter."""
+                    *, ax=None, value_label: str | None = None, currency: str = "CNY", **kwargs):
+    """Map-like scatter of destinations (provinces at their capitals, or a regions table's points):
+    size = orders per month, colour = ``value`` (labelled ``value_label``, by default the transport
+    per order in ``currency``); warehouses (``sites``: lat, lon, site_id) marked with black
+    triangles. The frame is mainland China's for Chinese points, else the points' extent.
+    ``kwargs`` go to the destinations' scatter."""
     ax = axes(ax, figsize=(9, 6.5))
     size = 20 + 600 * demand["orders_month"] / demand["orders_month"].max()
     points = ax.scatter(demand["lon"], demand["lat"], **{"s": size, "c": demand[value], "cmap": "viridis_r",
                                                          "edgecolor": "grey", "linewidth": 0.5, "alpha": 0.9,
                                                          **kwargs})
-    ax.figure.colorbar(points, ax=ax, label=value_label, shrink=0.8)
+    label = value_label if value_label is not None else money_label("transport per order", currency)
+    ax.figure.colorbar(points, ax=ax, label=label, shrink=0.8)
     for _, row in demand.nlargest(8, "orders_month").iterrows():
         ax.annotate(row["province"], (row["lon"], row["lat"]), xytext=(5, 5), textcoords="offset points", fontsize=8)
     if sites is not None and len(sites):
@@ -82,8 +102,10 @@ def plot_demand_map(demand: pd.DataFrame, sites: pd.DataFrame | None = None, val
             ax.annotate(row["site_id"], (row["lon"], row["lat"]), xytext=(6, -12), textcoords="offset points",
                         fontsize=8, weight="bold")
         ax.legend(loc="lower right")
-    _china_map_frame(ax)
-    ax.set_title("Orders per month (size) and cost per order (colour) by province")
+    lats = list(demand["lat"]) + (list(sites["lat"]) if sites is not None else [])
+    lons = list(demand["lon"]) + (list(sites["lon"]) if sites is not None else [])
+    _map_frame(ax, lats, lons)
+    ax.set_title("Orders per month (size) and cost per order (colour) by destination")
     return ax
 
 
@@ -92,7 +114,7 @@ def plot_late_share_by_distance(table: pd.DataFrame, *, ax=None, slow_days: floa
     ``kwargs`` go to every line."""
     ax = axes(ax, figsize=(8, 4.5))
     for remote, grp in table.groupby("remote"):
-        label = "remote provinces" if remote else "other provinces"
+        label = "remote destinations" if remote else "other destinations"
         ax.plot(grp["distance_bin_km"], grp["share_over_days"],
                 **{"marker": "o", "label": f"over {slow_days:g} days, {label}", **kwargs})
         if "late_share" in grp:
@@ -107,14 +129,17 @@ def plot_late_share_by_distance(table: pd.DataFrame, *, ax=None, slow_days: floa
     return ax
 
 
-def plot_network(plan: NetworkPlan, demand: pd.DataFrame, *, ax=None, title: str | None = None, **kwargs):
-    """Open sites (triangles), provinces sized by orders and coloured by whether they ship from
-    within the service radius, and a line from each site to the provinces it serves. ``kwargs`` go
-    to the provinces' scatter."""
+def plot_network(plan: NetworkPlan, demand: pd.DataFrame, *, ax=None, title: str | None = None,
+                 currency: str = "CNY", **kwargs):
+    """Open sites (triangles), destinations sized by orders and coloured by whether they ship from
+    within the service radius, and a line from each site to the destinations it serves (monthly
+    cost in ``currency`` in the default title). ``kwargs`` go to the destinations' scatter."""
     ax = axes(ax, figsize=(8, 6))
+    lats = list(demand["lat"]) + list(plan.sites.get("lat", []))
+    lons = list(demand["lon"]) + list(plan.sites.get("lon", []))
     if not plan.feasible:
         ax.text(0.5, 0.5, plan.status, ha="center", va="center", transform=ax.transAxes)
-        _china_map_frame(ax)
+        _map_frame(ax, lats, lons)
         return ax
     sites = plan.sites.set_index("site_id")
     dem = demand.set_index("province" if "province" in demand else "demand_id")
@@ -131,27 +156,28 @@ def plot_network(plan: NetworkPlan, demand: pd.DataFrame, *, ax=None, title: str
     ax.scatter(opened["lon"], opened["lat"], marker="^", s=170, c="black")
     for sid, row in opened.iterrows():
         ax.annotate(sid, (row["lon"], row["lat"]), xytext=(6, 6), textcoords="offset points", fontsize=8, weight="bold")
-    _china_map_frame(ax)
+    _map_frame(ax, lats, lons)
     ax.set_title(title or f"{len(opened)} site(s): {plan.service_share:.0%} of orders within {plan.service_km:g} km "
-                          f"(green), CNY {plan.total_cost_cny:,.0f}/month")
+                          f"(green), {currency} {plan.total_cost_cny:,.0f}/month")
     return ax
 
 
 def plot_service_cost_tradeoff(frontier: pd.DataFrame, *, ax=None, current: tuple[float, float] | None = None,
-                               **kwargs):
-    """Monthly cost of the optimal network against the required service share (``frontier``:
-    min_service_share, total_cost_cny, n_sites); ``current`` = (service share, cost) marks today.
-    ``kwargs`` go to the frontier's line."""
+                               currency: str = "CNY", **kwargs):
+    """Monthly cost (in ``currency``) of the optimal network against the required service share
+    (``frontier``: min_service_share, total_cost_cny or total_cost, n_sites); ``current`` =
+    (service share, cost) marks today. ``kwargs`` go to the frontier's line."""
     ax = axes(ax, figsize=(8, 4.5))
-    ok = frontier.dropna(subset=["total_cost_cny"])
-    ax.plot(ok["min_service_share"], ok["total_cost_cny"], **{"marker": "o", "label": "optimal network", **kwargs})
+    cost = "total_cost_cny" if "total_cost_cny" in frontier else "total_cost"
+    ok = frontier.dropna(subset=[cost])
+    ax.plot(ok["min_service_share"], ok[cost], **{"marker": "o", "label": "optimal network", **kwargs})
     for _, row in ok.iterrows():
-        ax.annotate(f"{int(row['n_sites'])} sites", (row["min_service_share"], row["total_cost_cny"]),
+        ax.annotate(f"{int(row['n_sites'])} sites", (row["min_service_share"], row[cost]),
                     xytext=(0, 8), textcoords="offset points", ha="center", fontsize=8)
     if current is not None:
         ax.scatter([current[0]], [current[1]], color="#c44e52", zorder=3, s=60, label="current network")
     format_percent(ax, "x")
-    format_yuan(ax, "y")
+    format_money(ax, "y", currency)
     ax.set_xlabel("required share of orders shipped from within the service radius")
     ax.set_ylabel("logistics cost per month")
     ax.set_title("The price of service")

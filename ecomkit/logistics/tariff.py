@@ -4,7 +4,8 @@ price of a parcel under a rate card, and a rate card recovered from invoices.
 - **chargeable weight** = max(actual kg, L x W x H cm³ / divisor); the carrier bills it rounded up
   to its weight step (usually 1 kg) and never below the first-weight bracket (首重).
 - **rate card**: cost = first-weight price + per-kg price x (billed kg - first kg) by distance
-  zone, + a flat surcharge to remote provinces (偏远地区).
+  zone, + a flat surcharge to remote destinations (偏远地区). Prices are in the data's currency
+  whatever the currency (the ``_cny`` column names are the data contract's).
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def rate_card_rows(rate_card: pd.DataFrame, carrier, zone) -> pd.DataFrame:
 
 def shipping_cost(rate_card: pd.DataFrame, chargeable_weight_kg, zone, carrier=None,
                   remote=False) -> np.ndarray:
-    """Cost in CNY of each parcel under a rate card (vectorised, rounded to the cent).
+    """Cost of each parcel under a rate card, in the card's currency (vectorised, rounded to the cent).
 
     cost = first_weight_cny + per_kg_cny x (billed kg - first_weight_kg)
            + remote_surcharge_cny if the destination is remote,
