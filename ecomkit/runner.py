@@ -51,13 +51,16 @@ PREFLIGHT_PARAMETERS = {"uplift": {"TREATMENT_COL": "treatment_col", "OUTCOME_CO
 PREFLIGHT_REQUIRE = {"profiling": ("customer_id",), "clv": ("customer_id",)}
 
 
-def preflight(chapter: str, parameters: dict) -> None:
-    """Load ``parameters["DATA"]`` with the chapter's own loader; a bad file raises its DataError here."""
+def preflight(chapter: str, parameters: dict) -> str | None:
+    """Load ``parameters["DATA"]`` with the chapter's own loader; a bad file raises its DataError here.
+
+    Returns the currency the data's amounts carried (``R$ 12,50`` -> BRL, or a one-valued ``currency``
+    column), or None; the loaded data itself is not kept."""
     import importlib
 
     data = parameters.get("DATA", "demo")
     if chapter not in PREFLIGHT or (data == "demo" and not parameters.get("CLEANING")):
-        return
+        return None
     module, function = PREFLIGHT[chapter].split(":")
     loader = getattr(importlib.import_module(module), function)
     forwarded = {keyword: parameters[name] for name, keyword in PREFLIGHT_PARAMETERS.get(chapter, {}).items()
@@ -65,7 +68,16 @@ def preflight(chapter: str, parameters: dict) -> None:
     cleaning = dict(parameters.get("CLEANING") or {})
     if chapter in PREFLIGHT_REQUIRE:
         cleaning["require"] = PREFLIGHT_REQUIRE[chapter]
-    loader(data, columns=parameters.get("COLUMNS") or None, **cleaning, **forwarded)
+    loaded = loader(data, columns=parameters.get("COLUMNS") or None, **cleaning, **forwarded)
+    return _data_currency(loaded)
+
+
+def _data_currency(loaded) -> str | None:
+    for name in ("orders", "panel", "campaign", "shipments"):
+        table = getattr(loaded, name, None)
+        if table is not None:
+            return table.attrs.get("currency")
+    return None
 
 
 class RunnerError(ValueError):
@@ -247,7 +259,9 @@ def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] |
         raise RunnerError(f"chapter {chapter!r} has no notebook yet ({notebook})")
     out_dir = Path(out)
     parameters = build_parameters(notebook, data, columns, params, out_dir, dict(reading or {}))
-    preflight(name, parameters)
+    currency = preflight(name, parameters)
+    if currency and "CURRENCY" not in parameters and "CURRENCY" in notebook_parameters(notebook):
+        parameters["CURRENCY"] = currency  # the file said so; -p CURRENCY still wins
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{name}.ipynb"
     (out_dir / RESULTS_FILE).unlink(missing_ok=True)

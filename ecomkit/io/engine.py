@@ -512,6 +512,16 @@ def read_table(spec: TableSpec | str, source, columns: Mapping[str, str] | None 
                 and frame[col.name].notna().all():
             frame[col.name] = parse.parse_ids(frame[col.name])
     r.ledger.check(len(frame))
+    if "currency" in frame.columns:  # a currency column with one ISO code says it outright
+        codes = frame["currency"].dropna().astype(str).str.strip().str.upper().unique()
+        if len(codes) == 1 and len(codes[0]) == 3 and codes[0].isalpha():
+            if r.currency and r.currency != codes[0]:
+                r.ledger.note(f"the currency column says {codes[0]}, the amounts' symbols {r.currency}: "
+                              f"{codes[0]} is used")
+            r.currency = codes[0]
+        elif len(codes) > 1:
+            r.ledger.note(f"the currency column holds {len(codes)} currencies ({', '.join(codes[:5])}): amounts are "
+                          "added as they are; split the file by currency for per-currency figures")
     if r.currency:
         frame.attrs["currency"] = r.currency
     return frame, r.ledger
