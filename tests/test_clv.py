@@ -384,6 +384,66 @@ def test_fit_bgnbd_warns_at_the_edge_of_the_parameter_space():
     assert fit.params_["a"] < 1e-5
 
 
+def test_problem_names_what_makes_a_fit_unusable(cdnow_fits, same_dropout_summary):
+    """fit.problem() is the one line a report prints instead of a fit's numbers (issue 11)."""
+    bg, gg = cdnow_fits
+    assert bg.problem() is None and gg.problem() is None
+    rng = np.random.default_rng(0)
+    T = rng.uniform(1, 50, 2000)
+    everyone_alive = pd.DataFrame({"frequency": rng.integers(1, 10, 2000).astype(float), "recency": T, "T": T})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        edge = clv.fit_bgnbd(everyone_alive, method="newton")
+        unconverged = clv.fit_bgnbd(same_dropout_summary, method="lifetimes")
+    assert re.search(r"edge of its parameter space \(.*a=.*\): the data do not identify a", edge.problem())
+    assert unconverged.problem().startswith("the BG/NBD fit did not converge")
+    nan_se = clv.BGNBDFit(**{**bg.__dict__, "standard_errors_": bg.standard_errors_.where(lambda se: se.index != "b")})
+    assert "no finite standard error for b" in nan_se.problem()
+    # parameters given by hand have no standard errors and are not faulted for it
+    assert clv.bgnbd_from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}).problem() is None
+    # Gamma-Gamma: gamma is an amount (any size is fine), q <= 1 means an infinite mean spend
+    big_money = clv.GammaGammaFit(**{**gg.__dict__, "params_": gg.params_.where(gg.params_.index != "gamma", 2e7)})
+    assert big_money.problem() is None
+    heavy_tail = clv.GammaGammaFit(**{**gg.__dict__, "params_": gg.params_.where(gg.params_.index != "q", 0.8)})
+    assert "q=0.8 <= 1" in heavy_tail.problem()
+
+
+def test_customer_base_describes_one_time_buyers_without_a_model():
+    orders = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "b", "c"],
+        "order_ts": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 18:00", "2024-01-20 10:00", "2024-01-10 12:00",
+                                    "2024-02-05 08:00"]),
+        "net_amount": [30.0, 20.0, 99.0, 80.0, 5.0],
+    })
+    base = clv.customer_base(orders, "2024-01-31")  # c bought after the end: not observed
+    assert base.index.tolist() == ["a", "b"] and base.attrs["observation_end"] == "2024-01-31"
+    assert base["purchases"].tolist() == [2.0, 1.0]  # a's two orders of 1 January are one purchase
+    assert base["first_purchase_value"].tolist() == [50.0, 80.0]
+    assert base["days_since_last_purchase"].tolist() == [11.0, 21.0]
+    assert base["last_purchase"].tolist() == [pd.Timestamp("2024-01-20"), pd.Timestamp("2024-01-10")]
+    pd.testing.assert_series_equal(base["first_purchase_value"], clv.first_purchase_value(orders.iloc[:4]),
+                                   check_names=False)
+    one_time = orders.drop_duplicates("customer_id")
+    assert (clv.customer_base(one_time)["purchases"] == 1).all()
+    assert clv.customer_base(orders, "2023-12-31").empty
+
+
+def test_customer_base_plots_label_money_with_the_given_currency():
+    rng = np.random.default_rng(3)
+    orders = pd.DataFrame({"customer_id": np.arange(500), "net_amount": rng.lognormal(5, 1, 500),
+                           "order_ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 150, 500), "D")})
+    base = clv.customer_base(orders)
+    money = clv.plot_first_purchase_value(base, currency="BRL", color="green")
+    assert "BRL" in money.get_xlabel() and "CNY" not in money.get_xlabel()
+    assert "BRL" in money.get_legend().get_texts()[0].get_text()
+    assert money.patches[0].get_facecolor()[:3] == (0.0, 0.5019607843137255, 0.0)
+    _, given = plt.subplots()
+    days = clv.plot_days_since_last_purchase(base, ax=given, bins=10)
+    assert days is given and len(days.patches) == 10 and base.attrs["observation_end"] in days.get_xlabel()
+    with pytest.raises(ValueError, match="customer_base"):
+        clv.plot_days_since_last_purchase(base.drop(columns="days_since_last_purchase"))
+
+
 def test_fit_bgnbd_quiet_on_good_data(cdnow_summary):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)

@@ -11,7 +11,8 @@ Pipeline::
 
 Modules, in the order the chapter meets them:
 
-* ``summary``      orders -> frequency / recency / T / monetary value; calibration vs holdout; CDNOW sample
+* ``summary``      orders -> frequency / recency / T / monetary value; calibration vs holdout; the customer
+  base without a model (first purchase, days since the last); CDNOW sample
 * ``bgnbd``        the BG/NBD likelihood, the exact Newton path, ``fit_bgnbd``, ``bgnbd_from_params``
 * ``gamma_gamma``  the Gamma-Gamma spend fit and its independence check
 * ``predict``      expected purchases, P(alive), expected spend, CLV, the acquisition-cost cap
@@ -25,8 +26,11 @@ Conventions (the same as lifetimes', see docs/clv.md):
   default, days / 7) or ``"D"`` (days). Orders on the same calendar day are one purchase.
 * ``frequency`` = number of *repeat* purchase days, ``recency`` = age at the last purchase,
   ``T`` = age at the end of observation (both since the first purchase), ``monetary_value`` =
-  mean value of the repeat purchases (CNY; 0 when there are none).
-* all amounts are CNY; money-valued outputs (spend, CLV, acquisition cost) are CNY too.
+  mean value of the repeat purchases (0 when there are none).
+* amounts are in the orders' currency, whatever it is; money-valued outputs (spend, CLV, acquisition
+  cost) are in that currency too. Plots that label money take ``currency=`` (an ISO code).
+* ``fit.problem()`` says in one phrase why a fit's numbers should not be reported (no convergence,
+  a parameter at the edge of its space, a non-finite standard error), or None.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ from ecomkit.clv.gamma_gamma import (  # GammaGammaCheck: the type gamma_gamma_a
 from ecomkit.clv.plots import (
     plot_calibration_holdout,
     plot_clv_deciles,
+    plot_days_since_last_purchase,
+    plot_first_purchase_value,
     plot_frequency_fit,
     plot_p_alive_matrix,
     plot_tracking,
@@ -53,7 +59,13 @@ from ecomkit.clv.predict import (
     max_acquisition_cost,
     probability_alive,
 )
-from ecomkit.clv.summary import calibration_holdout, cdnow_sample_orders, customer_summary, first_purchase_value
+from ecomkit.clv.summary import (
+    calibration_holdout,
+    cdnow_sample_orders,
+    customer_base,
+    customer_summary,
+    first_purchase_value,
+)
 from ecomkit.clv.tables import (
     calibration_holdout_table,
     clv_deciles,
@@ -68,6 +80,7 @@ __all__ = [
     "customer_summary",
     "calibration_holdout",
     "first_purchase_value",
+    "customer_base",
     "cdnow_sample_orders",
     "BGNBDFit",
     "GammaGammaFit",
@@ -91,4 +104,6 @@ __all__ = [
     "plot_tracking",
     "plot_p_alive_matrix",
     "plot_clv_deciles",
+    "plot_first_purchase_value",
+    "plot_days_since_last_purchase",
 ]

@@ -23,7 +23,11 @@ from lifetimes.utils import ConvergenceError
 
 from ecomkit.clv.summary import days_per_unit, frequency_recency_T
 
-__all__ = ["BGNBDFit", "fit_bgnbd", "bgnbd_from_params"]
+__all__ = ["BGNBDFit", "fit_bgnbd", "bgnbd_from_params", "EDGE_LOW", "EDGE_HIGH"]
+
+#: A shape parameter below EDGE_LOW or above EDGE_HIGH sits at the edge of the parameter space: the
+#: likelihood is flat towards 0 or infinity there and the data do not identify that parameter.
+EDGE_LOW, EDGE_HIGH = 1e-5, 1e5
 
 _PARAM_HINT = (
     "Try a small penalizer, e.g. penalizer=0.001, raising it towards 0.1 (it shrinks the parameters "
@@ -248,6 +252,7 @@ class ModelFit:
     fitted_by = ""  # the function that makes one
     lifetimes_class: type = object
     refit_hint = ""  # what to try when the fit did not converge
+    shape_params: tuple[str, ...] = ()  # parameters checked against EDGE_LOW / EDGE_HIGH by problem()
 
     @classmethod
     def lifetimes_fitter(cls, model):
@@ -266,6 +271,39 @@ class ModelFit:
         return pd.DataFrame(
             {"estimate": params, "std_error": se, "lower_95": params - 1.96 * se, "upper_95": params + 1.96 * se}
         )
+
+    def problem(self) -> str | None:
+        """Why the numbers of this fit should not be reported, in one phrase; None when they can.
+
+        A fit is unusable when it did not converge, when a shape parameter sits at the edge of the
+        parameter space (below ``EDGE_LOW`` or above ``EDGE_HIGH``: the likelihood runs off towards 0 or
+        infinity, so the data do not identify it) or when a standard error is not finite (the likelihood
+        is flat in some direction). Fits made from given parameters (no standard errors) are not
+        checked for their standard errors.
+
+        Example
+        -------
+        >>> fit_bgnbd(customer_summary(cdnow_sample_orders(), "1997-09-30")).problem() is None
+        True
+        """
+        name = self.model_name
+        if not self.converged_ or self.model_ is None:
+            return f"the {name} fit did not converge ({self.message_ or 'no estimate'})"
+        params = self.params_
+        shown = ", ".join(f"{k}={v:.3g}" for k, v in params.items())
+        if not np.all(np.isfinite(params.to_numpy(dtype=float))) or np.any(params.to_numpy(dtype=float) <= 0):
+            return f"the {name} fit gave parameters that are not positive numbers ({shown})"
+        edge = [k for k in self.shape_params if not EDGE_LOW <= float(params[k]) <= EDGE_HIGH]
+        if edge:
+            return (f"the {name} fit lands at the edge of its parameter space ({shown}): the data do not "
+                    f"identify {', '.join(edge)}")
+        if getattr(self, "method_", "") != "given":
+            se = self.standard_errors_.to_numpy(dtype=float)
+            if not np.all(np.isfinite(se)):
+                bad = [k for k, v in self.standard_errors_.items() if not np.isfinite(v)]
+                return (f"the {name} fit has no finite standard error for {', '.join(bad)} ({shown}): the "
+                        "likelihood is flat there, so the data do not pin the parameters down")
+        return None
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
@@ -297,6 +335,7 @@ class BGNBDFit(ModelFit):
     fitted_by = "fit_bgnbd"
     lifetimes_class = BetaGeoFitter
     refit_hint = "refit with a penalizer"
+    shape_params = ("r", "alpha", "a", "b")
 
     def _fitted_on(self) -> str:
         return f"{self.n_customers_:,} customers, time unit {self.time_unit_}"
@@ -403,7 +442,7 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer: float = 0.0, method: str = "auto
     )
     if not converged:
         warnings.warn(f"The BG/NBD fit did not converge ({message}). {_PARAM_HINT}", UserWarning, stacklevel=2)
-    elif not np.all(np.isfinite(se.to_numpy())) or np.any((params < 1e-5) | (params > 1e5)):
+    elif fit.problem() is not None:
         shown = ", ".join(f"{k}={v:.3g}" for k, v in params.items())
         warnings.warn(
             f"The BG/NBD fit converged to the edge of the parameter space ({shown}; standard errors "

@@ -1,6 +1,6 @@
 """The Gamma-Gamma model of spend per purchase: the fit (on rescaled spend) and its independence check.
 
-Only repeat buyers inform it; ``expected_spend`` (ecomkit.clv.predict) turns a fit into CNY per future
+Only repeat buyers inform it; ``expected_spend`` (ecomkit.clv.predict) turns a fit into an amount per future
 purchase for every customer.
 """
 
@@ -25,10 +25,10 @@ __all__ = ["GammaGammaFit", "fit_gamma_gamma", "GammaGammaCheck", "gamma_gamma_a
 
 @dataclass(repr=False)
 class GammaGammaFit(ModelFit):
-    """A fitted Gamma-Gamma spend model; ``params_`` holds p, q and gamma (CNY).
+    """A fitted Gamma-Gamma spend model; ``params_`` holds p, q and gamma (in the orders' currency).
 
     ``model_`` is the fitted ``lifetimes.GammaGammaFitter`` with its scale parameter ``v`` put back
-    in CNY (``v = gamma``), so its predictions are in CNY.
+    in the orders' currency (``v = gamma``), so its predictions are amounts in that currency.
     """
 
     params_: pd.Series
@@ -44,10 +44,19 @@ class GammaGammaFit(ModelFit):
     fitted_by = "fit_gamma_gamma"
     lifetimes_class = GammaGammaFitter
     refit_hint = "refit with scale='auto'"
+    shape_params = ("p", "q")  # gamma is an amount of money: any positive size is fine
+
+    def problem(self) -> str | None:
+        """As :meth:`ModelFit.problem`, and q <= 1 (an infinite mean spend per purchase) is a problem too."""
+        found = super().problem()
+        if found is None and not self.params_["q"] > 1:
+            found = (f"the Gamma-Gamma fit has q={self.params_['q']:.3g} <= 1, so its mean spend per purchase "
+                     "is infinite: a few extreme spenders dominate")
+        return found
 
     @property
     def mean_spend_(self) -> float:
-        """Population mean spend per purchase, p * gamma / (q - 1) (CNY; inf when q <= 1)."""
+        """Population mean spend per purchase, p * gamma / (q - 1) (the orders' currency; inf when q <= 1)."""
         p, q, g = self.params_[["p", "q", "gamma"]]
         return float(p * g / (q - 1)) if q > 1 else float("inf")
 
@@ -60,8 +69,8 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0, scale="auto")
 
     Repeat buyers are customers with frequency > 0 and monetary_value > 0. lifetimes'
     GammaGammaFitter starts its search at gamma ~ 1.1, so on hundreds of thousands of customers
-    spending hundreds of CNY it can stop with "precision loss" (ConvergenceError). Dividing the
-    spend by a constant c changes only gamma (the model's scale parameter, in CNY) by the same
+    spending hundreds (of yuan, reals, dollars) it can stop with "precision loss" (ConvergenceError). Dividing the
+    spend by a constant c changes only gamma (the model's scale parameter, an amount) by the same
     factor and leaves p and q unchanged, so the fit is done on spend / c and gamma is reported
     as gamma_scaled * c.
 
@@ -75,7 +84,7 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0, scale="auto")
 
     Returns
     -------
-    GammaGammaFit with ``params_`` (p, q, gamma in CNY), ``standard_errors_``, ``n_customers_``,
+    GammaGammaFit with ``params_`` (p, q, gamma in the orders' currency), ``standard_errors_``, ``n_customers_``,
     ``scale_`` (c), ``converged_`` and ``model_``. Warns (UserWarning) when the fit does not
     converge, saying what to try.
 

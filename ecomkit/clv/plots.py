@@ -13,9 +13,10 @@ import pandas as pd
 
 from ecomkit.clv.summary import TIME_UNIT_NAMES
 from ecomkit.clv.tables import calibration_holdout_table, frequency_fit_table, p_alive_matrix, tracking_table
-from ecomkit.viz import axes, format_percent
+from ecomkit.viz import axes, format_money, format_percent, format_thousands, money_label
 
-__all__ = ["plot_frequency_fit", "plot_calibration_holdout", "plot_tracking", "plot_p_alive_matrix", "plot_clv_deciles"]
+__all__ = ["plot_frequency_fit", "plot_calibration_holdout", "plot_tracking", "plot_p_alive_matrix", "plot_clv_deciles",
+           "plot_first_purchase_value", "plot_days_since_last_purchase"]
 
 FIGSIZE = (7, 4.5)  # inches
 ACTUAL_COLOR = "#4C72B0"
@@ -144,4 +145,53 @@ def plot_clv_deciles(deciles: pd.DataFrame, *, ax=None, **kwargs):
     ax.set_ylabel("Share of total CLV (%)")
     ax.set_title("How concentrated is customer value?")
     ax.legend(loc="center right")
+    return ax
+
+
+def _base_column(base: pd.DataFrame, col: str) -> pd.Series:
+    if col not in base.columns:
+        raise ValueError(f"base has no column {col!r}; make it with customer_base()")
+    values = base[col].dropna()
+    if values.empty:
+        raise ValueError("base has no customers to plot")
+    return values
+
+
+def plot_first_purchase_value(base: pd.DataFrame, bins: int = 40, *, currency: str = "CNY", ax=None, **kwargs):
+    """Histogram of the first-purchase values of :func:`~ecomkit.clv.summary.customer_base`, median marked.
+
+    Values above the 99th percentile are gathered in the last bin so that a few large orders do not
+    squeeze the picture. ``currency`` (ISO code) labels the axis; ``kwargs`` go to ``ax.hist``.
+    """
+    values = _base_column(base, "first_purchase_value")
+    ax = axes(ax, figsize=FIGSIZE)
+    top = float(values.quantile(0.99)) if len(values) >= 100 else float(values.max())
+    ax.hist(values.clip(upper=top), **({"bins": bins, "color": ACTUAL_COLOR} | kwargs))
+    median = float(values.median())
+    ax.axvline(median, color=MODEL_COLOR, linestyle="--", label=f"Median {median:,.0f} {currency}")
+    format_money(ax, "x", currency)
+    format_thousands(ax)
+    ax.set_xlabel(money_label("Value of the first purchase", currency))
+    ax.set_ylabel("Customers (count)")
+    ax.set_title("What a first purchase is worth")
+    ax.legend()
+    return ax
+
+
+def plot_days_since_last_purchase(base: pd.DataFrame, bins: int = 30, *, ax=None, **kwargs):
+    """Histogram of the days since each customer's last purchase (recency), median marked.
+
+    Drawn from :func:`~ecomkit.clv.summary.customer_base`; ``kwargs`` go to ``ax.hist``.
+    """
+    values = _base_column(base, "days_since_last_purchase")
+    ax = axes(ax, figsize=FIGSIZE)
+    ax.hist(values, **({"bins": bins, "color": ACTUAL_COLOR} | kwargs))
+    median = float(values.median())
+    ax.axvline(median, color=MODEL_COLOR, linestyle="--", label=f"Median {median:,.0f} days")
+    format_thousands(ax)
+    end = base.attrs.get("observation_end")
+    ax.set_xlabel(f"Days since the last purchase (as of {end})" if end else "Days since the last purchase")
+    ax.set_ylabel("Customers (count)")
+    ax.set_title("How long ago customers last bought")
+    ax.legend()
     return ax

@@ -1,6 +1,6 @@
 """Predictions from the fitted models: expected purchases, P(alive), spend per purchase, CLV, the CAC cap.
 
-All money is CNY. ``customer_lifetime_value`` discounts the margin of the expected future repeat
+Money is in the orders' currency (whatever it is). ``customer_lifetime_value`` discounts the margin of the expected future repeat
 purchases; ``max_acquisition_cost`` turns CLVs into the most worth paying for a new customer.
 """
 
@@ -128,7 +128,7 @@ def probability_alive(model, summary: pd.DataFrame) -> pd.Series:
 
 
 def expected_spend(gg_model, summary: pd.DataFrame) -> pd.Series:
-    """Expected spend per future purchase (CNY) per customer, from the Gamma-Gamma model.
+    """Expected spend per future purchase (in the orders' currency) per customer, from the Gamma-Gamma model.
 
     A weighted average of the customer's own mean repeat spend and the population mean
     p * gamma / (q - 1), the weight on the own mean growing with the number of repeat purchases.
@@ -162,7 +162,7 @@ def customer_lifetime_value(
     CLV_i = margin * spend_i * sum_k [E_i(t_k) - E_i(t_(k-1))] * (1 + d) ** (-t_k / 52.18)
 
     where E_i(t) is the BG/NBD expected number of repeat purchases in the next t weeks, spend_i
-    the Gamma-Gamma expected spend per purchase (CNY), d the annual discount rate, and
+    the Gamma-Gamma expected spend per purchase, d the annual discount rate, and
     t_k = k * step_weeks (the last step ends at the horizon): purchases expected during a step
     are discounted from the end of that step. The default step is a month (4.35 weeks); with
     step_weeks=4.345 and d = (1 + monthly rate) ** (52.18 / 4.345) - 1 this is lifetimes'
@@ -178,7 +178,7 @@ def customer_lifetime_value(
 
     Returns
     -------
-    Series ``clv`` in CNY indexed by customer (or a DataFrame when ``detail``).
+    Series ``clv`` (in the orders' currency) indexed by customer (or a DataFrame when ``detail``).
 
     Example
     -------
@@ -222,7 +222,7 @@ def customer_lifetime_value(
 
 
 def max_acquisition_cost(clv, share: float = 1 / 3, groups=None):
-    """The most you should pay to acquire a customer: ``share`` x the mean CLV (CNY).
+    """The most you should pay to acquire a customer: ``share`` x the mean CLV (in the orders' currency).
 
     CLV here is the discounted margin (see :func:`customer_lifetime_value`) of customers like
     the ones you will acquire, e.g. the CLVs of a recent cohort or of one channel. ``share`` is

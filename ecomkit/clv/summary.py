@@ -6,7 +6,7 @@ Conventions (the same as lifetimes', see docs/clv.md):
   default, days / 7) or ``"D"`` (days). Orders on the same calendar day are one purchase.
 * ``frequency`` = number of *repeat* purchase days, ``recency`` = age at the last purchase,
   ``T`` = age at the end of observation (both since the first purchase), ``monetary_value`` =
-  mean value of the repeat purchases (CNY; 0 when there are none).
+  mean value of the repeat purchases (in the orders' currency; 0 when there are none).
 
 The helpers at the top (``days_per_unit``, ``order_arrays``, ``daily_purchases``, ``day_number``,
 ``summary_columns``, ``frequency_recency_T``) are shared with the model, prediction and table modules.
@@ -21,7 +21,7 @@ import pandas as pd
 
 import lifetimes
 
-__all__ = ["customer_summary", "calibration_holdout", "first_purchase_value", "cdnow_sample_orders"]
+__all__ = ["customer_summary", "calibration_holdout", "first_purchase_value", "customer_base", "cdnow_sample_orders"]
 
 _DAYS_PER_UNIT = {"D": 1.0, "W": 7.0}
 
@@ -151,7 +151,7 @@ def _per_customer_days(cust_start, day, value, n_days_total):
 
 
 def order_arrays(orders, customer_col, ts_col, value_col):
-    """Customer ids, calendar day numbers and amounts (CNY, or None without ``value_col``) of an orders frame.
+    """Customer ids, calendar day numbers and amounts (or None without ``value_col``) of an orders frame.
 
     Raises ValueError naming the column and the first rows when an id, a timestamp or an amount is missing.
     """
@@ -205,7 +205,7 @@ def customer_summary(
     Parameters
     ----------
     orders : DataFrame with one row per order: customer id, timestamp (naive local time) and
-        amount (CNY). Filter cancelled orders first (ecomkit.io's rules do).
+        amount (any currency). Filter cancelled orders first (ecomkit.io's rules do).
     observation_end : date-like, the last day observed (inclusive, the whole day counts; orders
         after it are ignored). Default: the day of the last order.
     time_unit : "W" for weeks (calendar days / 7) or "D" for days.
@@ -215,7 +215,7 @@ def customer_summary(
     -------
     DataFrame indexed by customer id (sorted), float columns ``frequency`` (repeat purchase
     days), ``recency`` and ``T`` (in ``time_unit``; recency <= T always) and ``monetary_value``
-    (mean CNY value of the repeat purchase days, 0 without repeats). ``attrs`` records
+    (mean value of the repeat purchase days, 0 without repeats). ``attrs`` records
     ``time_unit`` and ``observation_end``. Orders on the same calendar day are merged into one
     purchase whose value is their sum. Equal to ``lifetimes.utils.summary_data_from_transaction_data(
     ..., freq="D")`` with recency and T divided by 7 for weeks.
@@ -264,7 +264,7 @@ def calibration_holdout(
     -------
     DataFrame indexed by the customers who bought in the calibration period, columns
     ``frequency_cal``, ``recency_cal``, ``T_cal``, ``monetary_value_cal``, ``frequency_holdout``
-    (purchase days in the holdout), ``monetary_value_holdout`` (CNY, 0 without holdout
+    (purchase days in the holdout), ``monetary_value_holdout`` (0 without holdout
     purchases) and ``duration_holdout`` (holdout length in ``time_unit``). With
     ``holdout_spend="order"`` it equals ``lifetimes.utils.calibration_and_holdout_data(...,
     freq="D")`` (recency, T and duration / 7 for weeks) on data with dates only.
@@ -327,7 +327,7 @@ def first_purchase_value(
     ts_col: str = "order_ts",
     value_col: str = "net_amount",
 ) -> pd.Series:
-    """Value of each customer's first purchase: the summed amount of her first order day (CNY).
+    """Value of each customer's first purchase: the summed amount of her first order day.
 
     The first purchase is not in ``monetary_value`` (repeat purchases only); the acquisition value of
     a customer is its margin plus her CLV. Same-day orders are one purchase, as in the summary.
@@ -344,6 +344,55 @@ def first_purchase_value(
         return pd.Series(dtype=float, name="first_purchase_value").rename_axis(customer_col)
     customer_ids, cust_start, _, value = daily_purchases(ids, days, values)
     return pd.Series(value[cust_start], index=pd.Index(customer_ids, name=customer_col), name="first_purchase_value")
+
+
+def customer_base(
+    orders: pd.DataFrame,
+    observation_end=None,
+    customer_col: str = "customer_id",
+    ts_col: str = "order_ts",
+    value_col: str = "net_amount",
+) -> pd.DataFrame:
+    """What the orders say about each customer without a model: purchases, first purchase, recency in days.
+
+    Works on any orders, also when nobody has bought twice (where BG/NBD and Gamma-Gamma cannot be
+    fitted). Same-day orders are one purchase, as in :func:`customer_summary`; orders after
+    ``observation_end`` (default: the day of the last order) are ignored.
+
+    Returns
+    -------
+    DataFrame indexed by customer id (sorted): ``purchases`` (purchase days), ``first_purchase_value``
+    (amount of the first purchase day), ``first_purchase`` and ``last_purchase`` (dates) and
+    ``days_since_last_purchase`` (whole days from the last purchase day to ``observation_end``).
+    ``attrs["observation_end"]`` records the date.
+
+    Example
+    -------
+    >>> orders = pd.DataFrame({"customer_id": [1, 1, 2], "net_amount": [30.0, 20.0, 99.0],
+    ...     "order_ts": pd.to_datetime(["2024-01-01 09:00", "2024-01-05 20:00", "2024-01-03 10:00"])})
+    >>> customer_base(orders, "2024-01-10")[["purchases", "first_purchase_value", "days_since_last_purchase"]].values.tolist()
+    [[2.0, 30.0, 5.0], [1.0, 99.0, 7.0]]
+    """
+    ids, days, values = order_arrays(orders, customer_col, ts_col, value_col)
+    columns = ["purchases", "first_purchase_value", "first_purchase", "last_purchase", "days_since_last_purchase"]
+    end_day = (int(days.max()) if len(days) else 0) if observation_end is None else day_number(observation_end)
+    observed = days <= end_day
+    if not observed.any():
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).rename_axis(customer_col)
+        empty.attrs["observation_end"] = str(_date_of_day(end_day).date())
+        return empty
+    customer_ids, cust_start, day, value = daily_purchases(ids[observed], days[observed], values[observed])
+    n_days = np.diff(np.append(cust_start, len(day)))
+    first, last = day[cust_start], day[cust_start + n_days - 1]
+    base = pd.DataFrame({
+        "purchases": n_days.astype(float),
+        "first_purchase_value": value[cust_start],
+        "first_purchase": pd.to_datetime(first, unit="D"),
+        "last_purchase": pd.to_datetime(last, unit="D"),
+        "days_since_last_purchase": (end_day - last).astype(float),
+    }, index=pd.Index(customer_ids, name=customer_col))
+    base.attrs["observation_end"] = str(_date_of_day(end_day).date())
+    return base
 
 
 def cdnow_sample_orders() -> pd.DataFrame:

@@ -89,7 +89,7 @@ def clv_deciles(clv) -> pd.DataFrame:
     """Customers ranked by CLV in ten equal groups, with each decile's share of total value.
 
     Decile 1 holds the 10% most valuable customers. Columns: ``customers``, ``total_clv``,
-    ``mean_clv``, ``min_clv``, ``max_clv`` (CNY), ``share_of_value`` and ``cumulative_share``
+    ``mean_clv``, ``min_clv``, ``max_clv`` (amounts), ``share_of_value`` and ``cumulative_share``
     (0..1).
 
     Example
