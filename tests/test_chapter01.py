@@ -1,9 +1,11 @@
 """Chapter 01 end to end: a papermill run on a fresh small shop, and the analyst's CLI path."""
 
+import html
 import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -15,6 +17,9 @@ from ecomkit import profiling as pf
 from ecomkit import runner
 from ecomkit.io import load_shop
 from ecomkit.simulate import simulate_shop
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from other_shop import build_other_shop  # noqa: E402
 
 AS_OF = pd.Timestamp("2025-10-01")
 WINDOW_DAYS = 60
@@ -160,7 +165,8 @@ def test_analyst_runs_chapter01_on_a_renamed_orders_only_csv(small_shop, tmp_pat
     assert res["churn_auc"]["recency_baseline"] > 0.5
     page = (tmp_path / "report" / "profiling.html").read_text(encoding="utf-8")
     assert "pf.rfm_table(" not in page and "course.record" not in page     # code cells hidden
-    assert "no ground truth for this data" in page                          # the truth section skipped itself
+    assert "no ground truth for this data" not in page                      # the truth section is course-only
+    assert page.index("Executive summary") < page.index("Load the orders")  # the summary opens the report
     exported = pd.read_csv(tmp_path / "report" / "segments.csv", encoding="utf-8-sig")
     raw = set(small_shop.orders["customer_id"].astype(str))
     assert not exported["customer_pseudonym"].astype(str).isin(raw).any()
@@ -183,3 +189,33 @@ def test_exercise_checks_explain_the_usual_mistakes(capsys):
     assert "percent" in capsys.readouterr().out
     assert not course.check("01.4", None)
     assert "not answered" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_chapter01_reports_on_a_brazilian_shop_in_reais_with_what_its_data_allow(tmp_path):
+    data = build_other_shop(tmp_path / "shop")["orders"]      # orders only, January to May 2024
+    out = tmp_path / "out"
+    result = runner.run_chapter("profiling", data=str(data), out=out, progress=False, no_code=True,
+                                params=[("CURRENCY", "BRL"), ("CHURN_WINDOW_DAYS", "30")])
+    saved = result.results
+    assert saved["currency"] == "BRL"
+    res = saved["results"]
+    assert not [k for k in res if "cny" in k.lower()]
+    skipped = {item["section"]: item["reason"] for item in saved["skipped"]}
+    assert "customers table" in skipped["Persona attributes"]              # no customers table in the folder
+    assert "Churn model" not in skipped and set(res["churn_auc"]) == {"logistic_regression", "gradient_boosting",
+                                                                        "recency_baseline"}
+    assert res["cohorts_measured"] == 4                                    # January to April have a whole next month
+    decisions = pd.DataFrame(res["segment_actions"]).set_index("segment")
+    assert decisions["customers"].sum() == res["customers_profiled"]
+    assert set(decisions["decision"]) <= {"run", "too few customers", "empty"}
+    page = (out / "profiling.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page))))
+    assert "CNY" not in text and "¥" not in text and "demo shop" not in text.lower()
+    assert "BRL" in text and "Segment actions" in text and "Skipped sections" in text
+    assert "What you will learn" not in text and "Ground truth" not in text
+    assert text.index("Executive summary") < text.index("Load the orders")
+    ids = set(pd.read_csv(data)["customer_id"].astype(str))
+    assert not ids & set(re.findall(r"(?<![\d.,])\d{6}(?![\d.,])", text))
+    exported = pd.read_csv(out / "segments.csv", encoding="utf-8-sig")
+    assert "customer_id" not in exported and not exported["customer_pseudonym"].astype(str).isin(ids).any()

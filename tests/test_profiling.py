@@ -305,6 +305,24 @@ def test_segment_actions_give_one_action_per_segment_in_english_and_chinese():
     assert "win-back" in actions.set_index("segment").loc["important_winback", "action"]
 
 
+def test_segment_actions_carry_this_datas_sizes_and_decide_which_segments_get_a_campaign():
+    seg = pf.rfm_segments(EIGHT.iloc[:6])    # two segments stay empty
+    summary = pf.segment_summary(seg)
+    actions = pf.segment_actions(summary, min_share=0.15)   # one customer of six is 16.7%: enough
+    assert list(actions.index) == list(pf.SEGMENTS["segment"])
+    assert actions["customers"].tolist() == summary["customers"].tolist()
+    assert actions.loc["important_value", "value_index"] == pytest.approx((1000 / 4200) / (1 / 6))
+    assert actions.loc["important_value", "action"] == pf.SEGMENT_ACTIONS.set_index("segment").loc[
+        "important_value", "action"]
+    assert actions.loc["general_winback", "decision"] == "empty"
+    assert np.isnan(actions.loc["general_winback", "value_index"])
+    assert set(actions.loc[actions["customers"] > 0, "decision"]) == {"run"}
+    assert set(pf.segment_actions(summary, min_share=0.2).loc[actions["customers"] > 0, "decision"]) == {
+        "too few customers"}
+    with pytest.raises(ValueError, match="min_share"):
+        pf.segment_actions(summary, min_share=1.5)
+
+
 # ------------------------------------------------------------------------------------------
 # features, clustering, personas
 # ------------------------------------------------------------------------------------------
@@ -392,6 +410,30 @@ def test_persona_table_sizes_value_shares_and_auto_names():
     assert "SD" in table.loc[0, "top_features"]
     profile = pf.persona_profile(feats, labels)
     assert profile.loc[0, "frequency"] > 0 > profile.loc[1, "frequency"]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_cluster_customers_says_when_no_k_separates_identical_customers():
+    feats = rfm_frame([5] * 30, [1] * 30, [50.0] * 30)
+    with pytest.raises(ValueError, match="distinct groups"):
+        pf.cluster_customers(feats, seed=0)
+
+
+def test_persona_attributes_describe_each_cluster_by_membership_age_band_and_city_tier():
+    labels = pd.Series([0, 0, 0, 1, 1], index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    customers = pd.DataFrame({"customer_id": [1, 2, 3, 4, 9], "member": [True, False, True, "yes", True],
+                              "age_band": ["25-34", "25-34", "35-44", "55+", "18-24"],
+                              "city_tier": [1, 2, 3, 5, 1]})
+    table = pf.persona_attributes(labels, customers)
+    assert table["customers"].tolist() == [3, 2]
+    assert table["matched"].tolist() == [3, 1]                     # customer 5 is not in the customers table
+    assert table.loc[0, "member_share"] == pytest.approx(2 / 3)
+    assert table.loc[1, "member_share"] == pytest.approx(1.0)      # of the matched customers only
+    assert table.loc[0, "top_age_band"] == "25-34" and table.loc[0, "top_age_band_share"] == pytest.approx(2 / 3)
+    assert table.loc[0, "mean_city_tier"] == pytest.approx(2.0) and table.loc[1, "mean_city_tier"] == 5
+    assert table.attrs["columns"] == ["member", "age_band", "city_tier"]
+    bare = pf.persona_attributes(labels, customers[["customer_id"]])
+    assert list(bare.columns) == ["customers", "matched"] and bare.attrs["columns"] == []
 
 
 def test_segment_cluster_crosstab_counts_customers_per_segment_and_cluster():
@@ -652,6 +694,15 @@ def test_plot_functions_return_labelled_axes_without_cjk_glyphs():
     _assert_labelled(pf.plot_churn_lift(pf.lift_table(y, s)))
     _assert_labelled(pf.plot_churn_lift({"model": pf.lift_table(y, s),
                                          "recency": pf.lift_table(y, -s)}))
+
+
+def test_money_plots_label_amounts_in_the_currency_given():
+    ax = pf.plot_pareto(EIGHT, currency="BRL")
+    assert "BRL" in ax.get_ylabel() and "CNY" not in ax.get_ylabel()
+    ax = pf.plot_rfm_heatmap(pf.rfm_scores(EIGHT), currency="USD")
+    texts = [ax.get_title(), ax.collections[0].colorbar.ax.get_ylabel()]
+    assert all("USD" in t and "CNY" not in t for t in texts), texts
+    assert "CNY" in pf.plot_pareto(EIGHT).get_ylabel()              # the default stays CNY
 
 
 # the signature and import rules of every plot are pinned in tests/test_kpi.py for chapters 00 and 01

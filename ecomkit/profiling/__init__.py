@@ -33,13 +33,13 @@ from ecomkit.profiling.churn import (churn_dataset, churn_labels, churn_report, 
 from ecomkit.profiling.counting import ORDER_STATUSES
 from ecomkit.profiling.evaluation import rank_correlation, segment_value_share
 from ecomkit.profiling.features import LOG_COLUMNS, customer_features
-from ecomkit.profiling.personas import (ClusterResult, cluster_customers, persona_profile, persona_table,
-                                        segment_cluster_crosstab)
+from ecomkit.profiling.personas import (ATTRIBUTE_COLUMNS, ClusterResult, cluster_customers, persona_attributes,
+                                        persona_profile, persona_table, segment_cluster_crosstab)
 from ecomkit.profiling.plots import (plot_churn_lift, plot_pareto, plot_personas, plot_rfm_heatmap, plot_segments,
                                      plot_silhouette)
 from ecomkit.profiling.retention import counted_cohort_retention
 from ecomkit.profiling.rfm import pareto_curve, pareto_share, rfm_scores, rfm_table
-from ecomkit.profiling.segments import SEGMENT_ACTIONS, SEGMENTS, rfm_segments, segment_summary
+from ecomkit.profiling.segments import SEGMENT_ACTIONS, SEGMENTS, rfm_segments, segment_actions, segment_summary
 
 __all__ = [
     "ORDER_STATUSES",
@@ -50,12 +50,15 @@ __all__ = [
     "rfm_scores",
     "rfm_segments",
     "segment_summary",
+    "segment_actions",
     "customer_features",
     "ClusterResult",
     "cluster_customers",
     "persona_profile",
     "persona_table",
     "segment_cluster_crosstab",
+    "ATTRIBUTE_COLUMNS",
+    "persona_attributes",
     "pareto_share",
     "pareto_curve",
     "CohortRetention",

@@ -24,7 +24,7 @@ def rank_correlation(score, value, z: float = 3.0) -> dict:
     Parameters
     ----------
     score : per-customer score (e.g. rfm_score); any order-able numbers.
-    value : per-customer value (e.g. true expected future spend, CNY), same length and order.
+    value : per-customer value (e.g. true expected future spend, in the orders' currency), same length and order.
     z : half-width of the interval in standard errors.
 
     Returns
@@ -61,7 +61,7 @@ def segment_value_share(segments, value, segment: str = "important_value",
     Parameters
     ----------
     segments : output of `rfm_segments` (or a Series of segment codes) indexed by customer_id.
-    value : Series of per-customer value (CNY) indexed by customer_id; customers missing from
+    value : Series of per-customer value (an amount) indexed by customer_id; customers missing from
         it raise.
     segment : the segment code to measure (default the top segment, important_value).
     n_boot : bootstrap resamples. seed : random seed of the resampling.

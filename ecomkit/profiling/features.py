@@ -80,8 +80,8 @@ def customer_features(
     Returns
     -------
     DataFrame indexed by customer_id (customers with a counted order only):
-    recency_days, frequency, monetary (CNY), tenure_days (days since the first counted
-    order), mean_order_value (CNY per order), mean_items (items per order, if `items`),
+    recency_days, frequency, monetary (the orders' currency), tenure_days (days since the first counted
+    order), mean_order_value (per order), mean_items (items per order, if `items`),
     discount_share (discount_amount / gross_amount, if both), return_rate (returned share
     of non-cancelled orders up to as_of, if `status`), channel_share_<channel> and
     category_share_<category> (shares of counted orders, each group sums to 1).

@@ -17,8 +17,12 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from ecomkit.profiling.features import LOG_COLUMNS, model_matrix, numeric_columns
+from ecomkit.profiling.counting import require_columns
+from ecomkit.profiling.features import LOG_COLUMNS, _to_flag, model_matrix, numeric_columns
 from ecomkit.profiling.segments import SEGMENTS
+
+#: Customers-table columns that describe who a persona's customers are (not used for clustering by default).
+ATTRIBUTE_COLUMNS = ("member", "age_band", "city_tier")
 
 
 def _aligned_labels(features: pd.DataFrame, labels) -> pd.Series:
@@ -69,7 +73,7 @@ def cluster_customers(
 
     Parameters
     ----------
-    features : per-customer numeric table, e.g. `customer_features` (days, counts, CNY, shares).
+    features : per-customer numeric table, e.g. `customer_features` (days, counts, amounts, shares).
     k : number of clusters, or None to choose from `k_range`.
     seed : random seed for k-means initialisation and the silhouette sample.
     sample_size : customers used for each silhouette score.
@@ -102,6 +106,9 @@ def cluster_customers(
         else:
             sil[kk] = np.nan
     sil_s = pd.Series(sil, name="silhouette").rename_axis("k")
+    if k is None and sil_s.isna().all():
+        raise ValueError(f"cluster_customers: no k in {ks} splits the {n} customers into distinct groups "
+                         "(their features are all alike)")
     best = ks[0] if k is not None else int(sil_s.idxmax())
     km = models[best]
     # relabel by size so label 0 is the largest cluster (stable across runs and machines)
@@ -167,7 +174,7 @@ def persona_table(features: pd.DataFrame, labels, columns=None, top: int = 3,
 
     Parameters
     ----------
-    features : per-customer table (as passed to `cluster_customers`); monetary in CNY.
+    features : per-customer table (as passed to `cluster_customers`); monetary in the orders' currency.
     labels : cluster per customer (Series indexed like features, or an array in row order).
     top : how many distinguishing features to list (largest |standardised difference|).
     min_difference : features closer than this to the average (in SD) do not name a persona;
@@ -176,7 +183,7 @@ def persona_table(features: pd.DataFrame, labels, columns=None, top: int = 3,
 
     Returns
     -------
-    DataFrame indexed by cluster with customers, customer_share (0..1), revenue (CNY),
+    DataFrame indexed by cluster with customers, customer_share (0..1), revenue (orders' currency),
     value_share (0..1), mean_recency_days, mean_frequency, mean_monetary (when present),
     top_features (e.g. "frequency +1.8 SD, monetary +1.2 SD") and name (e.g. "frequent
     high-spend"; clusters with the same name get " #<cluster>" appended).
@@ -234,3 +241,49 @@ def segment_cluster_crosstab(segments, labels, normalize=False) -> pd.DataFrame:
     present = [s for s in SEGMENTS["segment"] if s in table.index]
     return table.reindex(present)
 
+
+
+def persona_attributes(labels: pd.Series, customers: pd.DataFrame, columns=ATTRIBUTE_COLUMNS) -> pd.DataFrame:
+    """Who each persona's customers are, from the customers table: membership, age band, city tier.
+
+    Parameters
+    ----------
+    labels : cluster per customer, a Series indexed by customer_id (e.g. ``ClusterResult.labels``).
+    customers : customers table with ``customer_id`` and any of `columns` (``member`` yes/no,
+        ``age_band`` text, ``city_tier`` 1 = largest cities ... 5).
+    columns : the attribute columns to describe, those present are used.
+
+    Returns
+    -------
+    DataFrame indexed by cluster with customers (in the cluster), matched (found in the customers
+    table), and per attribute present: member_share (0..1 of matched customers with a member value),
+    top_age_band with top_age_band_share (0..1), mean_city_tier. ``attrs["columns"]`` lists the
+    attributes used; none present gives the two count columns only.
+
+    Example:
+        persona_attributes(cluster_customers(feats).labels, customers)
+    """
+    require_columns(customers, ("customer_id",), "persona_attributes(customers)")
+    lab = pd.Series(labels).astype("int64").rename("cluster")
+    used = [c for c in columns if c in customers.columns]
+    cust = customers.drop_duplicates("customer_id").set_index("customer_id").reindex(lab.index)
+    matched = cust.index.isin(customers["customer_id"])
+    table = pd.DataFrame({"customers": lab.value_counts().sort_index(),
+                          "matched": pd.Series(matched, index=lab.index).groupby(lab).sum()})
+    table.index.name = "cluster"
+    if "member" in used:
+        member = _to_flag(cust["member"]).where(cust["member"].notna())
+        table["member_share"] = member.groupby(lab).mean()
+    if "age_band" in used:
+        band = cust["age_band"].where(cust["age_band"].notna()).astype("string")
+        counts = band.groupby(lab).value_counts()
+        if len(counts):
+            top = counts.groupby(level=0).idxmax().map(lambda pair: pair[1])
+            table["top_age_band"] = top
+            table["top_age_band_share"] = counts.groupby(level=0).max() / counts.groupby(level=0).sum()
+        else:
+            table["top_age_band"], table["top_age_band_share"] = pd.NA, np.nan
+    if "city_tier" in used:
+        table["mean_city_tier"] = pd.to_numeric(cust["city_tier"], errors="coerce").groupby(lab).mean()
+    table.attrs = {"columns": used}
+    return table

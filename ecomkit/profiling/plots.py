@@ -13,7 +13,7 @@ import pandas as pd
 
 from ecomkit.profiling.personas import ClusterResult, persona_profile
 from ecomkit.profiling.rfm import pareto_curve, pareto_share
-from ecomkit.viz import axes, format_percent
+from ecomkit.viz import axes, format_percent, money_label
 
 FIGSIZE = (8, 5)  # inches
 
@@ -45,13 +45,15 @@ def plot_segments(summary: pd.DataFrame, *, ax=None, **kwargs):
     return ax
 
 
-def plot_rfm_heatmap(scores: pd.DataFrame, value: str = "monetary", *, ax=None, **kwargs):
-    """Heatmap of the mean of `value` (default net spend, CNY) by R score x F score.
+def plot_rfm_heatmap(scores: pd.DataFrame, value: str = "monetary", *, ax=None, currency: str = "CNY",
+                     **kwargs):
+    """Heatmap of the mean of `value` (default net spend, in `currency`) by R score x F score.
 
+    currency : ISO code of the amounts, used in the colour-bar label and title when `value` is monetary.
     kwargs are passed to ``seaborn.heatmap`` (e.g. ``cmap="Greens"``).
 
     Example:
-        plot_rfm_heatmap(rfm_scores(rfm))
+        plot_rfm_heatmap(rfm_scores(rfm), currency="BRL")
     """
     import seaborn as sns
 
@@ -59,7 +61,7 @@ def plot_rfm_heatmap(scores: pd.DataFrame, value: str = "monetary", *, ax=None, 
     bins = int(scores.attrs.get("bins", max(scores["R"].max(), scores["F"].max())))
     grid = scores.pivot_table(index="R", columns="F", values=value, aggfunc="mean")
     grid = grid.reindex(index=range(bins, 0, -1), columns=range(1, bins + 1))
-    unit = "Mean net spend (CNY)" if value == "monetary" else f"Mean {value}"
+    unit = money_label("Mean net spend", currency) if value == "monetary" else f"Mean {value}"
     sns.heatmap(grid, ax=ax, **{"annot": True, "fmt": ".0f", "cmap": "Blues", "cbar_kws": {"label": unit},
                                 **kwargs})
     ax.set_xlabel(f"F score (1-{bins}, {bins} = most frequent)")
@@ -68,13 +70,15 @@ def plot_rfm_heatmap(scores: pd.DataFrame, value: str = "monetary", *, ax=None, 
     return ax
 
 
-def plot_pareto(rfm: pd.DataFrame, top: float = 0.2, column: str = "monetary", *, ax=None, **kwargs):
+def plot_pareto(rfm: pd.DataFrame, top: float = 0.2, column: str = "monetary", *, ax=None, currency: str = "CNY",
+                **kwargs):
     """Cumulative share of spend against share of customers ranked by spend (Pareto curve).
 
+    currency : ISO code of the amounts, used in the y-axis label.
     kwargs are passed to the ``ax.plot`` call of the shop's curve.
 
     Example:
-        plot_pareto(rfm, top=0.2)
+        plot_pareto(rfm, top=0.2, currency="BRL")
     """
     ax = axes(ax, figsize=FIGSIZE)
     curve = pareto_curve(rfm, column)
@@ -86,7 +90,7 @@ def plot_pareto(rfm: pd.DataFrame, top: float = 0.2, column: str = "monetary", *
                 xytext=(8, -14), textcoords="offset points")
     for axis in ("x", "y"):
         format_percent(ax, axis)
-    ax.set(xlabel="Customers ranked by net spend (% of customers)", ylabel="Cumulative net spend (% of total CNY)",
+    ax.set(xlabel="Customers ranked by net spend (% of customers)", ylabel=f"Cumulative net spend (% of total {currency})",
            title="Pareto curve of customer spend")
     ax.legend(loc="lower right")
     return ax

@@ -72,7 +72,7 @@ def rfm_table(orders: pd.DataFrame, as_of, include_returned: bool = False) -> pd
     DataFrame indexed by customer_id with
     ``recency_days`` (int, whole days from the last counted order to as_of),
     ``frequency`` (int, number of distinct counted orders) and
-    ``monetary`` (float, CNY, sum of net_amount of counted orders).
+    ``monetary`` (float, the orders' currency, sum of net_amount of counted orders).
     Customers with no counted order are absent. ``attrs["excluded"]`` holds the row counts:
     rows_in, after_as_of, cancelled, returned, rows_counted, customers_without_counted_orders.
 
@@ -101,7 +101,7 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
 
     Parameters
     ----------
-    rfm : output of `rfm_table` (recency_days in days, frequency in orders, monetary in CNY).
+    rfm : output of `rfm_table` (recency_days in days, frequency in orders, monetary in the orders' currency).
     bins : number of score levels (5 = quintiles).
 
     Returns
@@ -134,7 +134,7 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
 def pareto_share(rfm: pd.DataFrame, top: float = 0.2, column: str = "monetary") -> float:
     """Share of total spend held by the top `top` fraction of customers (0..1).
 
-    The top group is the ``ceil(top * n)`` customers with the highest `column` (CNY).
+    The top group is the ``ceil(top * n)`` customers with the highest `column` (an amount).
 
     Example:
         pareto_share(rfm_table(orders, "2026-01-01"), top=0.2)   # e.g. 0.55

@@ -85,7 +85,7 @@ def rfm_segments(rfm: pd.DataFrame, method: str = "classic8", threshold: str = "
 
     Parameters
     ----------
-    rfm : output of `rfm_table` or `rfm_scores` (recency_days in days, monetary in CNY).
+    rfm : output of `rfm_table` or `rfm_scores` (recency_days in days, monetary in the orders' currency).
     method : only "classic8" for now.
     threshold : "mean" or "median".
 
@@ -130,8 +130,8 @@ def segment_summary(segmented: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame indexed by segment with label, segment_cn, customers, customer_share (0..1),
-    revenue (CNY, sum of monetary), revenue_share (0..1), mean_recency_days, mean_frequency,
-    mean_monetary (CNY). Empty segments have 0 customers and missing means.
+    revenue (sum of monetary, in the orders' currency), revenue_share (0..1), mean_recency_days, mean_frequency,
+    mean_monetary (orders' currency). Empty segments have 0 customers and missing means.
 
     Example:
         segment_summary(rfm_segments(rfm))[["customers", "revenue_share"]]
@@ -159,3 +159,41 @@ def segment_summary(segmented: pd.DataFrame) -> pd.DataFrame:
     return summary[["label", "segment_cn", "customers", "customer_share", "revenue",
                     "revenue_share", "mean_recency_days", "mean_frequency", "mean_monetary"]]
 
+
+
+def segment_actions(summary: pd.DataFrame, min_share: float = 0.01) -> pd.DataFrame:
+    """The action table for this data: each segment's size and value beside its action, and whether to run it.
+
+    Parameters
+    ----------
+    summary : output of `segment_summary` (customers, customer_share, revenue_share, mean_monetary).
+    min_share : smallest share of customers (0..1) for which a segment gets a campaign of its own;
+        a smaller segment's response could not be measured apart from chance.
+
+    Returns
+    -------
+    DataFrame indexed by segment (canonical order) with label, segment_cn, customers, customer_share,
+    revenue_share, value_index (revenue_share / customer_share: 2 means the segment spends twice its
+    head-count share), mean_monetary (orders' currency), who, action, cost_per_contact, handbooks and
+    ``decision``: "run" (at least `min_share` of customers), "too few customers" (fewer, but some) or
+    "empty" (none).
+
+    Example:
+        segment_actions(segment_summary(rfm_segments(rfm)), min_share=0.01)
+    """
+    require_columns(summary, ("customers", "customer_share", "revenue_share", "mean_monetary"), "segment_actions")
+    if not 0 <= min_share < 1:
+        raise ValueError(f"min_share must be in [0, 1), got {min_share!r}")
+    table = SEGMENT_ACTIONS.set_index("segment")
+    sizes = summary.reindex(table.index)
+    out = table[["label", "segment_cn"]].copy()
+    out["customers"] = sizes["customers"].fillna(0).astype("int64")
+    out["customer_share"] = sizes["customer_share"].fillna(0.0)
+    out["revenue_share"] = sizes["revenue_share"].fillna(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["value_index"] = (out["revenue_share"] / out["customer_share"]).where(out["customers"] > 0)
+    out["mean_monetary"] = sizes["mean_monetary"]
+    out = out.join(table[["who", "action", "cost_per_contact", "handbooks"]])
+    out["decision"] = np.select([out["customers"] == 0, out["customer_share"] < min_share],
+                                ["empty", "too few customers"], "run")
+    return out
