@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup course test lab bench demo clean
+.PHONY: setup course test test-spark lab bench demo clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ course: $(STAMP) ## run every chapter on the demo shop, write reports/index.html
 
 test: $(STAMP) ## unit, bad-input, notebook (nbval) and papermill tests
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# the [spark] extra's pins are read from pyproject.toml, so they are written down once
+test-spark: $(STAMP) ## the Spark engine in local mode: installs the [spark] extra (pyspark + a Java runtime) into .venv
+	$(PY) -m pip install --quiet --disable-pip-version-check $$($(PY) -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['spark']))")
+	$(PY) -m pytest -m spark tests/test_engine_spark.py -p no:cacheprovider
 
 lab: $(STAMP) ## open the course in JupyterLab
 	$(VENV)/bin/jupyter lab notebooks/

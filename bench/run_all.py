@@ -2,10 +2,14 @@
 
 Each script prints its own figures as ratios against the reference tool measured in the same run.
 The simulator bench runs under GNU time -v when available, for an independent peak-memory figure.
+``bench/scale.py`` (orders from a Parquet file, DuckDB engine vs the plain lifetimes script) is slow
+and runs only when asked: ``python bench/run_all.py --scale`` (1,000,000 orders) or
+``--scale 1000000 10000000``.
 """
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -15,11 +19,24 @@ BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"
 
 
-def main() -> int:
+SCALE = "scale.py"  # slow: only behind --scale
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/run_all.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, nargs="*", metavar="ORDERS",
+                        help=f"also run bench/{SCALE} at these order counts (default 1000000)")
+    args = parser.parse_args(argv)
     OUT.mkdir(exist_ok=True)
     status = 0
-    for script in sorted(BENCH.glob("*.py")):
-        if script.name == "run_all.py":
+    runs = [[script] for script in sorted(BENCH.glob("*.py")) if script.name not in ("run_all.py", SCALE)]
+    if args.scale is not None:
+        runs += [[BENCH / SCALE, "--orders", str(n)] for n in (args.scale or [1_000_000])]
+    for script, *options in runs:
+        if script.name == SCALE:  # measures its own child processes under GNU time -v
+            print(f"== {script.name} {' '.join(options)}", flush=True)
+            done = subprocess.run([sys.executable, str(script), *options], text=True)
+            status = status or done.returncode
             continue
         command = [sys.executable, str(script)]
         if shutil.which("time") or Path("/usr/bin/time").exists():
