@@ -274,13 +274,15 @@ def plot_retention_curves(cohorts: CohortRetention, reference: float | None = No
     return ax
 
 
-def plot_next_period_retention(next_retention: NextPeriodRetention, claim: float = 0.40, *, ax=None, **kwargs):
+def plot_next_period_retention(next_retention: NextPeriodRetention, claim: float = 0.40, *,
+                               claim_label: str = "handbook claim", ax=None, **kwargs):
     """Next-period retention per cohort against the handbooks' claimed ceiling, with the median cohort.
 
     Parameters
     ----------
     next_retention : output of `next_period_retention`.
     claim : the ceiling to draw (0.40: "next-month retention is below 40%").
+    claim_label : legend text of the ceiling, followed by ": below 40%" (e.g. "your target").
     ax : Axes to draw on; a new figure of the theme's size when None.
     kwargs : passed to ``ax.bar``.
 
@@ -291,7 +293,7 @@ def plot_next_period_retention(next_retention: NextPeriodRetention, claim: float
     rates = next_retention.per_cohort
     word = period_word(getattr(rates.index, "freqstr", "M"))
     ax.bar(range(len(rates)), rates.values, **{"color": "steelblue", **kwargs})
-    ax.axhline(claim, color="crimson", ls="--", label=f"handbook claim: below {claim:.0%}")
+    ax.axhline(claim, color="crimson", ls="--", label=f"{claim_label}: below {claim:.0%}")
     ax.axhline(rates.median(), color="black", lw=1, label=f"median cohort: {rates.median():.1%}")
     step = max(1, len(rates) // 12)
     ax.set_xticks(range(0, len(rates), step), rates.index[::step].astype(str), rotation=45, ha="right")

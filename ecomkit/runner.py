@@ -155,37 +155,28 @@ def check_value(name: str, raw: str, value, inferred_type: str | None, default: 
         raise RunnerError(f"-p {name} {raw!r}: {name} takes {_TYPE_WORDS[inferred_type]} (default {default})")
 
 
-def parse_pairs(text: str | None, option: str) -> dict[str, str]:
-    """Parse ``"a=b,c=d"`` (``--status-map``) into a dict; ``option`` names the flag in errors."""
+def parse_pairs(text: str | None, option: str, form: str | None = None) -> dict[str, str]:
+    """Parse ``"a=b,c=d"`` (``--map``, ``--status-map``, ``--clean``) into a dict; ``option`` names
+    the flag and ``form`` the expected shape in errors."""
     if not text:
         return {}
+    form = form or {"--clean": "RULE=ACTION", "--map": "their_name=ecomkit_name"}.get(option, "WORD=STATUS")
     pairs = {}
     for pair in text.split(","):
         if not pair.strip():
             continue
         if "=" not in pair:
-            form = "RULE=ACTION" if option == "--clean" else "WORD=STATUS"
             raise RunnerError(f"{option} entry {pair.strip()!r} is not of the form {form}")
         key, value = (part.strip() for part in pair.split("=", 1))
+        if not key or not value:
+            raise RunnerError(f"{option} entry {pair.strip()!r} has an empty side")
         pairs[key] = value
     return pairs
 
 
 def parse_column_map(text: str | None) -> dict[str, str]:
     """Parse ``--map "their_a=customer_id,their_b=order_ts"`` into ``{"their_a": "customer_id", ...}``."""
-    if not text:
-        return {}
-    mapping = {}
-    for pair in text.split(","):
-        if not pair.strip():
-            continue
-        if "=" not in pair:
-            raise RunnerError(f"--map entry {pair.strip()!r} is not of the form their_name=ecomkit_name")
-        source, target = (part.strip() for part in pair.split("=", 1))
-        if not source or not target:
-            raise RunnerError(f"--map entry {pair.strip()!r} has an empty side")
-        mapping[source] = target
-    return mapping
+    return parse_pairs(text, "--map")
 
 
 def build_parameters(notebook: Path, data: str | None, columns: dict[str, str] | None,

@@ -1,8 +1,11 @@
 """Chapter 00 end to end: a papermill run on a fresh small shop, and the analyst's CLI path."""
 
+import html
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,17 +28,58 @@ def _write_shop_folder(shop, folder):
 
 def test_chapter00_runs_with_non_default_parameters_on_a_fresh_shop(small_shop, tmp_path):
     folder = _write_shop_folder(small_shop, tmp_path / "shop")
-    result = runner.run_chapter("start", data=str(folder), out=tmp_path / "out", progress=False,
-                                params=[("START", "2024-01-01"), ("TREND_FREQ", "W"), ("RETENTION_CLAIM", "0.3")])
+    result = runner.run_chapter("start", data=str(folder), out=tmp_path / "out", progress=False, no_code=True,
+                                params=[("START", "2024-01-01"), ("TREND_FREQ", "W"), ("RETENTION_CLAIM", "0.3"),
+                                        ("CURRENCY", "USD"), ("FESTIVALS", '["11.11", "Black Friday 11-29"]')])
     saved = result.results
     assert saved["parameters"]["START"] == "2024-01-01" and saved["parameters"]["RETENTION_CLAIM"] == 0.3
+    assert saved["currency"] == "USD"
     in_window = small_shop.orders[(small_shop.orders["order_ts"] >= "2024-01-01")
                                   & (small_shop.orders["status"] != "cancelled")]
     assert saved["results"]["orders"] == len(in_window)
-    assert saved["results"]["gmv_cny"] == pytest.approx(in_window["net_amount"].sum())
+    assert saved["results"]["gmv"] == pytest.approx(in_window["net_amount"].sum())
+    assert not [key for key in saved["results"] if "cny" in key.lower()]
+    assert set(saved["results"]["festival_order_lift"]) == {"11.11", "Black Friday"}
     assert saved["ledger"]["dropped"]["before_start"] > 0
     assert "conversion_by_channel" in saved["results"]   # the folder has a funnel table
     assert saved["truth_check"] is None                  # no truth.json in the folder
+    assert [s["section"] for s in saved["skipped"]] == ["Paid rate"]    # no payment times in the simulated orders
+    text = _visible_text(result.html.read_text(encoding="utf-8"))
+    assert "CNY" not in text and "USD" in text
+    assert "What you will learn" not in text and "Executive summary" in text        # a report, not the lesson
+    ids = small_shop.orders["customer_id"].astype(str).drop_duplicates().head(200)
+    assert not [i for i in ids if re.search(rf"(?<![\d.,]){i}(?![\d.,])", text)]   # no raw buyer id
+
+
+def _visible_text(page: str) -> str:
+    """The text a reader sees in an HTML report (images and markup left out)."""
+    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+TMALL_MAP = "订单编号=order_id,总金额=gross_amount,买家实际支付金额=net_amount,收货地址=province,订单创建时间=order_ts," \
+            "订单付款时间=paid_ts,退款金额=refund_amount"
+
+
+def test_an_order_report_without_buyer_ids_gets_the_order_level_view_and_says_what_it_skipped(tmp_path):
+    data = Path(__file__).parent / "data" / "exports" / "tmall_order_report.csv"
+    done = subprocess.run([sys.executable, "-m", "ecomkit.cli", "run", "start", "--data", str(data), "--map", TMALL_MAP,
+                           "--out", str(tmp_path / "report"), "--no-code", "--quiet"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    saved = json.loads((tmp_path / "report" / "results.json").read_text())
+    results = saved["results"]
+    assert results["orders"] == 106 and results["placed_orders"] == 120 and results["unpaid_orders"] == 14
+    assert results["paid_rate"] == pytest.approx(106 / 120)
+    assert results["refunds"] > 0 and results["net_sales"] == pytest.approx(results["gmv"] - results["refunds"])
+    assert sum(results["province_order_share"].values()) == pytest.approx(1.0)
+    assert len(results["orders_by_hour"]) == 24
+    skipped = {s["section"]: s["reason"] for s in saved["skipped"]}
+    assert {"Buyer indicators", "Cohorts and retention", "Festival lift", "Channel mix", "Funnel"} == set(skipped)
+    assert all("customer_id" in skipped[s] for s in ("Buyer indicators", "Cohorts and retention"))
+    assert "buyers" not in results and "repeat_purchase_rate" not in results
+    page = (tmp_path / "report" / "start.html").read_text()
+    assert "Order-level view" in page and "Orders by hour of day: skipped" not in page
 
 
 def test_analyst_runs_chapter00_on_a_renamed_csv_and_gets_a_code_free_report(small_shop, tmp_path):
@@ -48,7 +92,7 @@ def test_analyst_runs_chapter00_on_a_renamed_csv_and_gets_a_code_free_report(sma
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     saved = json.loads((tmp_path / "report" / "results.json").read_text())
-    assert {"gmv_cny", "orders", "aov_cny", "repeat_purchase_rate", "median_next_month_retention"} <= set(saved["results"])
+    assert {"gmv", "orders", "aov", "repeat_purchase_rate", "median_next_month_retention"} <= set(saved["results"])
     assert saved["truth_check"] is None
     page = (tmp_path / "report" / "start.html").read_text()
     assert "load_shop(" not in page and "course.record" not in page     # code cells hidden

@@ -54,7 +54,7 @@ def test_dayfirst_reads_the_ambiguous_file_and_the_chapter_runs(tmp_path):
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert results["parameters"]["CLEANING"] == {"dayfirst": True}
     assert results["ledger"]["rows_in"] == results["ledger"]["rows_kept"] == 4
-    assert results["results"]["orders"] == 4 and results["results"]["gmv_cny"] == pytest.approx(275.5)
+    assert results["results"]["orders"] == 4 and results["results"]["gmv"] == pytest.approx(275.5)
 
 
 def test_debug_prints_the_traceback(tmp_path):

@@ -27,14 +27,60 @@ def orders():
 def test_core_kpis_follow_the_stated_definitions(orders):
     k = kpi.core_kpis(orders)
     assert k["orders"] == 6 and k["buyers"] == 3
-    assert k["gmv_cny"] == 210.0
-    assert k["net_sales_cny"] == 150.0          # the returned order's 60 is refunded
-    assert k["aov_cny"] == 35.0                 # GMV per order
-    assert k["spend_per_buyer_cny"] == 70.0     # GMV per buyer
+    assert k["gmv"] == 210.0
+    assert k["net_sales"] == 150.0          # the returned order's 60 is refunded
+    assert k["aov"] == 35.0                 # GMV per order
+    assert k["spend_per_buyer"] == 70.0     # GMV per buyer
     assert k["return_rate"] == pytest.approx(1 / 6)
     assert k["repeat_purchase_rate"] == pytest.approx(2 / 3)
     assert k["discount_share"] == pytest.approx(25 / 235)
+    assert "refunds" not in k                   # no refund_amount column
+    assert not [key for key in k.index if "cny" in key]
 
+
+def test_partial_refunds_come_off_net_sales_and_returns_count_whole(orders):
+    with_refunds = orders.assign(refund_amount=[0.0, 5.0, 0.0, 100.0, 0.0, 0.0])
+    k = kpi.core_kpis(with_refunds)
+    # order 2 gives back 5; order 4's refund is capped at its 40; the returned order 6 gives back its 60
+    assert k["refunds"] == 105.0 and k["net_sales"] == 105.0
+    assert k["refund_share"] == pytest.approx(105 / 210)
+
+
+def test_paid_rate_counts_the_unpaid_and_cancelled_orders_the_loader_dropped(orders):
+    ledger = {"rows_in": 10, "rows_kept": 6, "dropped": {"unpaid": 3, "cancelled": 1}}
+    paid = kpi.paid_rate(orders, ledger)
+    assert paid["placed_orders"] == 10 and paid["unpaid_orders"] == 3
+    assert paid["paid_rate"] == pytest.approx(0.7)
+    kept = kpi.paid_rate(orders.assign(status=["unpaid"] + ["completed"] * 5), None)
+    assert kept["unpaid_orders"] == 1 and kept["paid_rate"] == pytest.approx(5 / 6)
+
+
+def test_a_buyerless_order_report_still_gets_its_order_level_indicators(orders):
+    anonymous = orders.drop(columns="customer_id").assign(province=["Zhejiang", "Zhejiang", None, "SP", "SP", "SP"])
+    k = kpi.core_kpis(anonymous)
+    assert "buyers" not in k and "repeat_purchase_rate" not in k and k["orders"] == 6
+    mix = kpi.channel_mix(anonymous)
+    assert "buyers" not in mix and mix.loc["social", "orders"] == 3
+    regions = kpi.province_mix(anonymous)
+    assert list(regions.index) == ["SP", "Zhejiang", "(blank)"]          # largest GMV first
+    assert regions.loc["SP", "gmv"] == 150.0 and regions["order_share"].sum() == pytest.approx(1.0)
+
+
+def test_orders_by_hour_has_every_hour_and_needs_times_of_day(orders):
+    assert not kpi.has_time_of_day(orders["order_ts"])                    # dates only
+    timed = orders.assign(order_ts=orders["order_ts"] + pd.to_timedelta([20, 20, 21, 9, 0, 20], unit="h"))
+    assert kpi.has_time_of_day(timed["order_ts"])
+    hours = kpi.orders_by_hour(timed)
+    assert list(hours.index) == list(range(24)) and hours.loc[20, "orders"] == 3
+    assert hours.loc[3, "orders"] == 0 and hours["order_share"].sum() == pytest.approx(1.0)
+
+
+def test_format_kpis_labels_units_in_the_given_currency(orders):
+    table = kpi.format_kpis(kpi.core_kpis(orders), currency="BRL")
+    assert table.loc["Average order value (客单价)", "value"] == "BRL 35.00"
+    assert table.loc["Return rate (退货率)", "value"] == "16.7%"
+    assert table.loc["Orders", "value"] == "6"
+    assert "CNY" not in table.to_string()
 
 @pytest.fixture
 def funnel():
@@ -103,6 +149,19 @@ def test_festival_lift_compares_the_week_before_the_festival_with_the_year():
     assert lift.loc["11.11", "lift"] == pytest.approx(40 / daily["orders"].mean())
 
 
+def test_festivals_are_a_parameter_and_skip_outside_the_window():
+    assert kpi.festival_days(None) == {"618": (6, 18), "11.11": (11, 11)}
+    assert kpi.festival_days(["1212", "Dia do Consumidor 03-15"]) == {"12.12": (12, 12), "Dia do Consumidor": (3, 15)}
+    assert kpi.festival_days([]) == {}
+    with pytest.raises(ValueError, match="MM-DD"):
+        kpi.festival_days(["Carnaval"])
+    january_to_may = pd.DataFrame({"orders": 5.0}, index=pd.date_range("2024-01-01", "2024-05-31", freq="D"))
+    assert kpi.festivals_in_window("2024-01-01", "2024-05-31").empty
+    assert kpi.festival_lift(january_to_may).empty
+    lift = kpi.festival_lift(january_to_may, festivals=["Dia do Consumidor 03-15"])
+    assert lift["festival"].tolist() == ["Dia do Consumidor"] and lift["lift"].tolist() == [1.0]
+
+
 def test_kpis_by_period_fills_empty_days_with_zero(orders):
     daily = kpi.kpis_by_period(orders, "D")
     assert daily.loc["2024-01-06", "orders"] == 0
@@ -117,8 +176,18 @@ def test_plots_label_their_axes(orders):
     assert ax.get_xlabel() == "Months since first order" and ax.get_ylabel()
     ax = kpi.plot_daily_trend(kpi.kpis_by_period(orders, "D"))
     assert "CNY" in ax.get_ylabel()
+    ax = kpi.plot_daily_trend(kpi.kpis_by_period(orders, "W"), currency="BRL", festivals=[])
+    assert ax.get_ylabel() == "GMV per week (BRL)" and "festival" not in ax.get_title()
+    regions = kpi.province_mix(orders.assign(province=["SP", "RJ", "SP", "AM", "SP", "RJ"]))
+    ax = kpi.plot_province_mix(regions, top=2)
+    assert ax.get_xlabel() and ax.get_ylabel() and "top 2 of 3" in ax.get_title()
+    ax = kpi.plot_orders_by_hour(kpi.orders_by_hour(orders))
+    assert ax.get_xlabel().startswith("hour of day") and ax.get_ylabel() == "share of orders"
     ax = kpi.plot_next_period_retention(kpi.next_period_retention(result), claim=0.4)
     assert ax.get_ylabel() == "next-month retention"
+    assert ax.get_legend().get_texts()[0].get_text() == "handbook claim: below 40%"
+    ax = kpi.plot_next_period_retention(kpi.next_period_retention(result), claim=0.3, claim_label="target")
+    assert ax.get_legend().get_texts()[0].get_text() == "target: below 30%"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2024-01", "2024-02"]
 
 

@@ -19,7 +19,7 @@ from ecomkit.io import parse
 from ecomkit.io.errors import SOURCE_ROW, DataError, SourceInfo, list_columns, row_error, suggest_column
 from ecomkit.io.ledger import RowLedger
 from ecomkit.io.open import read_source
-from ecomkit.io.spec import TableSpec
+from ecomkit.io.spec import TableSpec, translate_legacy
 
 __all__ = ["ReadOptions", "Reading", "read_table", "OPTION_NAMES"]
 
@@ -454,7 +454,7 @@ def read_table(spec: TableSpec | str, source, columns: Mapping[str, str] | None 
             raise ValueError(f"unknown table {spec!r}; tables: {', '.join(SPECS)}")
         spec = SPECS[spec]
     if spec.legacy:
-        options = spec.legacy(dict(options))
+        options = translate_legacy(dict(options), spec.legacy)
     opts = make_options(columns, **options)
     window_bounds(opts.start, opts.end)  # a bad START/END stops before any work
     df, ctx, notes = read_source(source, what=spec.label, encoding=opts.encoding, sheet=opts.sheet)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Column", "Rule", "TableSpec", "KINDS", "COMMON_RULES", "describe_spec", "describe_all"]
+__all__ = ["Column", "Rule", "TableSpec", "LegacyOption", "translate_legacy", "KINDS", "COMMON_RULES", "describe_spec", "describe_all"]
 
 KINDS = ("id", "timestamp", "date", "money", "count", "number", "flag", "text", "status", "region")
 
@@ -64,6 +64,34 @@ COMMON_RULES = (
 
 
 @dataclass(frozen=True)
+class LegacyOption:
+    """A keyword of the first readers (``nonpositive_amounts="drop"``) and the rule actions each of
+    its values means, so old notebooks' ``CLEANING`` keeps working."""
+
+    name: str
+    values: dict
+
+
+def translate_legacy(options: dict, legacy: tuple) -> dict:
+    """``options`` with every legacy keyword replaced by the rule actions it means (explicit
+    ``clean`` entries win)."""
+    from ecomkit.io.errors import DataError
+
+    clean = dict(options.pop("clean", None) or {})
+    for old in legacy:
+        if old.name not in options:
+            continue
+        value = options.pop(old.name)
+        if value not in old.values:
+            raise DataError(f"{old.name}={value!r} is not one of {', '.join(map(repr, old.values))}")
+        for rule, action in old.values[value].items():
+            clean.setdefault(rule, action)
+    if clean:
+        options["clean"] = clean
+    return options
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A table: columns, rules, and the table's own cleaning step.
 
@@ -86,7 +114,7 @@ class TableSpec:
     derivable: dict[str, tuple[str, ...]] = field(default_factory=dict)
     one_of: tuple[tuple[str, ...], ...] = ()
     aliases: dict[str, list[str]] = field(default_factory=dict)
-    legacy: Callable[[dict], dict] | None = None
+    legacy: tuple = ()  # LegacyOption entries
 
     @property
     def column_names(self) -> tuple[str, ...]:

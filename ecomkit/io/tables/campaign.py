@@ -6,7 +6,7 @@ import pandas as pd
 
 from ecomkit.io.errors import DataError
 from ecomkit.io.parse import as_text, parse_ids
-from ecomkit.io.spec import Column, Rule, TableSpec
+from ecomkit.io.spec import Column, LegacyOption, Rule, TableSpec
 
 __all__ = ["CAMPAIGN", "RESERVED_COLUMNS", "type_feature"]
 
@@ -96,21 +96,10 @@ def clean_campaign(r) -> None:
                         "outcome to compare", column="converted", count=len(r.df))
 
 
-def _legacy_campaign(options: dict) -> dict:
-    clean = dict(options.pop("clean", None) or {})
-    missing = options.pop("missing_outcomes", None)
-    if missing is not None:
-        if missing not in ("error", "drop"):
-            raise ValueError(f"missing_outcomes={missing!r} is not one of 'error', 'drop'")
-        clean.setdefault("blank_converted", missing)
-    dup = options.pop("duplicate_customers", None)
-    if dup is not None:
-        if dup not in ("error", "keep_first"):
-            raise ValueError(f"duplicate_customers={dup!r} is not one of 'error', 'keep_first'")
-        clean.setdefault("duplicate_customers", dup)
-    if clean:
-        options["clean"] = clean
-    return options
+_LEGACY_CAMPAIGN = (
+    LegacyOption("missing_outcomes", {a: {"blank_converted": a} for a in ("error", "drop")}),
+    LegacyOption("duplicate_customers", {a: {"duplicate_customers": a} for a in ("error", "keep_first")}),
+)
 
 
 CAMPAIGN = TableSpec(
@@ -121,7 +110,7 @@ CAMPAIGN = TableSpec(
              Column("revenue", "money", meaning="revenue in the campaign window", unit="currency"),
              Column("coupon_cost", "money", meaning="cost of the redeemed coupon", unit="currency")),
     rules=(Rule("duplicate_customers", "error", ("error", "keep_first"), "a customer_id on several rows"),),
-    key=("customer_id",), clean=clean_campaign, legacy=_legacy_campaign,
+    key=("customer_id",), clean=clean_campaign, legacy=_LEGACY_CAMPAIGN,
     aliases={"treatment": ["group", "grp", "variant", "arm", "treated", "is_treated", "treat", "got_coupon",
                            "coupon_sent", "sent", "实验组", "分组", "是否发券", "segment"],
              "converted": ["bought", "purchased", "purchase", "conversion", "converted_14d", "buy", "ordered",

@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ecomkit.io.errors import DataError
 from ecomkit.io.parse import parse_ids
-from ecomkit.io.spec import Column, Rule, TableSpec
+from ecomkit.io.spec import Column, LegacyOption, Rule, TableSpec
 
 __all__ = ["SHIPMENTS", "PRODUCTS", "WAREHOUSES", "RATE_CARD", "INVENTORY_DEMAND", "LEAD_TIMES", "REGIONS",
            "derive_geography", "region_keys"]
@@ -124,24 +123,12 @@ def _shipment_time(r):
     return "shipped_ts" if "shipped_ts" in r.df.columns else ("order_ts" if "order_ts" in r.df.columns else None)
 
 
-def _legacy_shipments(options: dict) -> dict:
-    clean = dict(options.pop("clean", None) or {})
-    for name in ("nonpositive_costs", "unknown_provinces", "missing_weights"):
-        if name in options:
-            value = options.pop(name)
-            if value not in ("error", "drop"):
-                raise DataError(f"{name}={value!r} is not one of 'error', 'drop'")
-            clean.setdefault(name, value)
-            if name == "nonpositive_costs":
-                clean.setdefault("blank_shipping_cost_cny", value)
-    dup = options.pop("duplicates", None)
-    if dup is not None:
-        if dup not in ("drop_exact", "error"):
-            raise DataError(f"duplicates={dup!r} is not one of 'drop_exact', 'error'")
-        clean.setdefault("duplicate_rows", "drop" if dup == "drop_exact" else "error")
-    if clean:
-        options["clean"] = clean
-    return options
+_LEGACY_SHIPMENTS = (
+    LegacyOption("nonpositive_costs", {a: {"nonpositive_costs": a, "blank_shipping_cost_cny": a} for a in ("error", "drop")}),
+    LegacyOption("unknown_provinces", {a: {"unknown_provinces": a} for a in ("error", "drop")}),
+    LegacyOption("missing_weights", {a: {"missing_weights": a} for a in ("error", "drop")}),
+    LegacyOption("duplicates", {"drop_exact": {"duplicate_rows": "drop"}, "error": {"duplicate_rows": "error"}}),
+)
 
 
 SHIPMENTS = TableSpec(
@@ -150,7 +137,7 @@ SHIPMENTS = TableSpec(
            Rule("unknown_provinces", "error", ("error", "drop"), "parcels to a province that is not a mainland one"),
            Rule("missing_weights", "drop", ("drop", "error"), "parcels with no weight at all")),
     one_of=(("chargeable_weight_kg", "actual_weight_kg"),), time_column=_shipment_time,
-    sort_by=("shipped_ts", "shipment_id"), clean=clean_shipments, legacy=_legacy_shipments,
+    sort_by=("shipped_ts", "shipment_id"), clean=clean_shipments, legacy=_LEGACY_SHIPMENTS,
     aliases={"destination_province": ["省份", "收货省份", "目的省份", "province"],
              "shipping_cost_cny": ["运费", "快递费", "物流成本", "shipping_cost", "freight"]})
 

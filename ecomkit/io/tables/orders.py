@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ecomkit.io.errors import SOURCE_ROW, DataError
+from ecomkit.io.errors import SOURCE_ROW
 from ecomkit.io.parse import parse_ids
-from ecomkit.io.spec import Column, Rule, TableSpec
+from ecomkit.io.spec import Column, LegacyOption, Rule, TableSpec
 
 __all__ = ["ORDERS", "CUSTOMERS", "FUNNEL_DAILY", "ORDER_STATUSES"]
 
@@ -215,44 +215,22 @@ def clean_orders(r) -> None:
         r.df["items"] = r.df["items"].astype("int64")
 
 
-def _legacy_orders(options: dict) -> dict:
-    """Options of the first reader (``nonpositive_amounts`` ...) translated into rules."""
-    clean = dict(options.pop("clean", None) or {})
-    npa = options.pop("nonpositive_amounts", None)
-    if npa is not None:
-        if npa not in ("error", "drop", "keep"):
-            raise DataError(f"nonpositive_amounts={npa!r} is not one of 'error', 'drop', 'keep'")
-        clean.setdefault("negative_amounts", npa)
-        clean.setdefault("zero_amounts", npa)
-    for old, new in (("null_customer_ids", "blank_customer_id"), ("unparseable_dates", "unreadable_order_ts")):
-        value = options.pop(old, None)
-        if value is not None:
-            if value not in ("error", "drop"):
-                raise DataError(f"{old}={value!r} is not one of 'error', 'drop'")
-            clean.setdefault(new, value)
-            if old == "unparseable_dates":
-                clean.setdefault("blank_order_ts", value)
-    dup = options.pop("duplicate_order_ids", None)
-    if dup is not None:
-        translated = {"drop_exact": {"order_lines": "error"}, "keep_first": {"order_lines": "keep_first"},
-                      "error": {"order_lines": "error", "duplicate_rows": "error"}, "merge": {"order_lines": "merge"}}
-        if dup not in translated:
-            raise DataError(f"duplicate_order_ids={dup!r} is not one of 'drop_exact', 'keep_first', 'error', 'merge'")
-        for k, v in translated[dup].items():
-            clean.setdefault(k, v)
-    for old, rule, when_true in (("drop_cancelled", "cancelled", "drop"), ("drop_returned", "returned", "drop")):
-        value = options.pop(old, None)
-        if value is not None:
-            clean.setdefault(rule, when_true if value else "keep")
-    if clean:
-        options["clean"] = clean
-    return options
+_LEGACY_ORDERS = (
+    LegacyOption("nonpositive_amounts", {a: {"negative_amounts": a, "zero_amounts": a} for a in ("error", "drop", "keep")}),
+    LegacyOption("null_customer_ids", {a: {"blank_customer_id": a} for a in ("error", "drop")}),
+    LegacyOption("unparseable_dates", {a: {"unreadable_order_ts": a, "blank_order_ts": a} for a in ("error", "drop")}),
+    LegacyOption("duplicate_order_ids", {"drop_exact": {"order_lines": "error"}, "keep_first": {"order_lines": "keep_first"},
+                                         "error": {"order_lines": "error", "duplicate_rows": "error"},
+                                         "merge": {"order_lines": "merge"}}),
+    LegacyOption("drop_cancelled", {True: {"cancelled": "drop"}, False: {"cancelled": "keep"}}),
+    LegacyOption("drop_returned", {True: {"returned": "drop"}, False: {"returned": "keep"}}),
+)
 
 
 ORDERS = TableSpec(
     name="orders", label="orders", columns=ORDER_COLUMNS, rules=ORDER_RULES, key=("order_id",),
     time_column="order_ts", sort_by=("order_ts",), clean=clean_orders,
-    derivable={"net_amount": ("unit_price", "items")}, aliases=ORDER_ALIASES, legacy=_legacy_orders)
+    derivable={"net_amount": ("unit_price", "items")}, aliases=ORDER_ALIASES, legacy=_LEGACY_ORDERS)
 
 
 def _unique(r, columns: list[str], what: str) -> None:

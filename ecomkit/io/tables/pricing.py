@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ecomkit.io.errors import DataError
 from ecomkit.io.parse import parse_ids
-from ecomkit.io.spec import Column, Rule, TableSpec
+from ecomkit.io.spec import Column, LegacyOption, Rule, TableSpec
 
 __all__ = ["PRICE_PANEL", "BASKETS"]
 
@@ -47,19 +46,10 @@ def clean_panel(r) -> None:
             raise r.error(r.df[col].isna().to_numpy(), col, "blank")
 
 
-def _legacy_panel(options: dict) -> dict:
-    clean = dict(options.pop("clean", None) or {})
-    for name in ("zero_units", "nonpositive_prices"):
-        if name in options:
-            clean.setdefault(name, options.pop(name))
-    dup = options.pop("duplicates", None)
-    if dup is not None:
-        if dup not in ("drop_exact", "error"):
-            raise DataError(f"duplicates={dup!r} is not one of 'drop_exact', 'error'")
-        clean.setdefault("duplicate_rows", "drop" if dup == "drop_exact" else "error")
-    if clean:
-        options["clean"] = clean
-    return options
+_DUPLICATES = LegacyOption("duplicates", {"drop_exact": {"duplicate_rows": "drop"}, "error": {"duplicate_rows": "error"}})
+_LEGACY_PANEL = (LegacyOption("zero_units", {a: {"zero_units": a} for a in ("drop", "keep")}),
+                 LegacyOption("nonpositive_prices", {a: {"nonpositive_prices": a} for a in ("error", "drop")}),
+                 _DUPLICATES)
 
 
 PRICE_PANEL = TableSpec(
@@ -75,7 +65,7 @@ PRICE_PANEL = TableSpec(
              Column("price_test", "flag", meaning="the price was set by a randomised price test")),
     rules=(Rule("zero_units", "drop", ("drop", "keep"), "rows with no unit sold (the log-log model needs units > 0)"),
            Rule("nonpositive_prices", "error", ("error", "drop"), "rows with a price of 0 or less")),
-    time_column="date", sort_by=("sku", "date"), clean=clean_panel, legacy=_legacy_panel,
+    time_column="date", sort_by=("sku", "date"), clean=clean_panel, legacy=_LEGACY_PANEL,
     aliases={"sku": ["货号", "商品编码", "商品id", "product_id", "item_id"], "price": ["售价", "成交价", "unit_price"],
              "units": ["销量", "件数", "quantity", "qty"], "date": ["日期", "day"]})
 
