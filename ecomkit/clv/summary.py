@@ -21,6 +21,8 @@ import pandas as pd
 
 import lifetimes
 
+from ecomkit.order_tables import is_engine_table
+
 __all__ = ["customer_summary", "calibration_holdout", "first_purchase_value", "customer_base", "cdnow_sample_orders"]
 
 _DAYS_PER_UNIT = {"D": 1.0, "W": 7.0}
@@ -227,7 +229,12 @@ def customer_summary(
     ...     "net_amount": [100.0, 30.0, 20.0, 80.0]})
     >>> customer_summary(orders, "2024-01-15").loc[1].tolist()  # the two orders of 8 Jan are one purchase
     [1.0, 1.0, 2.0, 50.0]
+
+    ``orders`` may also be the engine's table (``ecomkit.engine``, DuckDB or Spark): the summary is
+    then computed there and only the per-customer rows come back (same numbers).
     """
+    if is_engine_table(orders):
+        return _engine_summary(orders, observation_end, time_unit)
     ids, days, values = order_arrays(orders, customer_col, ts_col, value_col)
     if observation_end is None:
         if len(days) == 0:
@@ -279,6 +286,10 @@ def calibration_holdout(
     """
     if holdout_spend not in ("purchase", "order"):
         raise ValueError(f"holdout_spend must be 'purchase' or 'order', got {holdout_spend!r}")
+    if is_engine_table(orders):
+        if holdout_spend != "purchase":
+            raise ValueError("on the engine's table the holdout spend is per purchase day (holdout_spend='purchase')")
+        return _engine_calibration_holdout(orders, calibration_end, observation_end, time_unit)
     unit = days_per_unit(time_unit)
     ids, days, values = order_arrays(orders, customer_col, ts_col, value_col)
     cal_day = day_number(calibration_end)
@@ -339,6 +350,8 @@ def first_purchase_value(
     >>> first_purchase_value(orders).tolist()
     [50.0]
     """
+    if is_engine_table(orders):
+        return customer_base(orders)["first_purchase_value"]
     ids, days, values = order_arrays(orders, customer_col, ts_col, value_col)
     if len(days) == 0:
         return pd.Series(dtype=float, name="first_purchase_value").rename_axis(customer_col)
@@ -363,8 +376,9 @@ def customer_base(
     -------
     DataFrame indexed by customer id (sorted): ``purchases`` (purchase days), ``first_purchase_value``
     (amount of the first purchase day), ``first_purchase`` and ``last_purchase`` (dates) and
-    ``days_since_last_purchase`` (whole days from the last purchase day to ``observation_end``).
-    ``attrs["observation_end"]`` records the date.
+    ``days_since_last_purchase`` (whole days from the last purchase day to ``observation_end``) and
+    ``total_spend`` (all purchase days summed). ``attrs["observation_end"]`` records the date.
+    ``orders`` may also be the engine's table (computed there, same numbers).
 
     Example
     -------
@@ -373,8 +387,11 @@ def customer_base(
     >>> customer_base(orders, "2024-01-10")[["purchases", "first_purchase_value", "days_since_last_purchase"]].values.tolist()
     [[2.0, 30.0, 5.0], [1.0, 99.0, 7.0]]
     """
+    if is_engine_table(orders):
+        return _engine_customer_base(orders, observation_end)
     ids, days, values = order_arrays(orders, customer_col, ts_col, value_col)
-    columns = ["purchases", "first_purchase_value", "first_purchase", "last_purchase", "days_since_last_purchase"]
+    columns = ["purchases", "first_purchase_value", "first_purchase", "last_purchase", "days_since_last_purchase",
+               "total_spend"]
     end_day = (int(days.max()) if len(days) else 0) if observation_end is None else day_number(observation_end)
     observed = days <= end_day
     if not observed.any():
@@ -390,6 +407,7 @@ def customer_base(
         "first_purchase": pd.to_datetime(first, unit="D"),
         "last_purchase": pd.to_datetime(last, unit="D"),
         "days_since_last_purchase": (end_day - last).astype(float),
+        "total_spend": np.add.reduceat(value, cust_start),
     }, index=pd.Index(customer_ids, name=customer_col))
     base.attrs["observation_end"] = str(_date_of_day(end_day).date())
     return base
@@ -439,3 +457,60 @@ def summary_columns(summary: pd.DataFrame, names) -> list[np.ndarray]:
 def frequency_recency_T(summary: pd.DataFrame) -> list[np.ndarray]:
     """(frequency, recency, T) from a summary or calibration frame."""
     return summary_columns(summary, ["frequency", "recency", "T"])
+
+
+# ------------------------------------------------------------------ the engine's table (DuckDB or Spark)
+
+
+def _engine_end(orders, observation_end) -> pd.Timestamp:
+    from ecomkit.engine.customers import order_span
+
+    if observation_end is not None:
+        return pd.Timestamp(observation_end).normalize()
+    last = order_span(orders)["last_ts"]
+    if pd.isna(last):
+        raise ValueError("orders is empty: nothing to summarise")
+    return pd.Timestamp(last).normalize()
+
+
+def _engine_summary(orders, observation_end, time_unit: str) -> pd.DataFrame:
+    from ecomkit import engine
+
+    days_per_unit(time_unit)
+    end = _engine_end(orders, observation_end)
+    summary = engine.to_pandas(engine.customer_summary(orders, end, time_unit=time_unit))
+    summary.attrs.update(time_unit=time_unit, observation_end=str(end.date()))
+    return summary
+
+
+def _engine_calibration_holdout(orders, calibration_end, observation_end, time_unit: str) -> pd.DataFrame:
+    from ecomkit import engine
+    from ecomkit.engine.customers import calibration_holdout as query
+
+    days_per_unit(time_unit)
+    end, cal = _engine_end(orders, observation_end), pd.Timestamp(calibration_end).normalize()
+    if end <= cal:
+        raise ValueError(f"observation_end ({end.date()}) must be after calibration_end ({cal.date()})")
+    result = engine.to_pandas(query(orders, cal, end, time_unit))
+    if result.empty:
+        raise ValueError(f"no orders on or before calibration_end {cal.date()}")
+    result.attrs.update(time_unit=time_unit, calibration_end=str(cal.date()), observation_end=str(end.date()))
+    return result
+
+
+def _engine_customer_base(orders, observation_end) -> pd.DataFrame:
+    from ecomkit import engine
+    from ecomkit.engine.customers import customer_base as query
+
+    end = _engine_end(orders, observation_end)
+    raw = engine.to_pandas(query(orders, end))
+    base = pd.DataFrame({
+        "purchases": raw["purchases"],
+        "first_purchase_value": raw["first_purchase_value"],
+        "first_purchase": pd.to_datetime(raw["first_day"].to_numpy(), unit="D"),
+        "last_purchase": pd.to_datetime(raw["last_day"].to_numpy(), unit="D"),
+        "days_since_last_purchase": raw["days_since_last_purchase"],
+        "total_spend": raw["total_spend"],
+    }, index=raw.index)
+    base.attrs["observation_end"] = str(end.date())
+    return base

@@ -12,6 +12,7 @@ import pandas as pd
 from ecomkit.clv.bgnbd import BGNBDFit, model_time_unit
 from ecomkit.clv.predict import expected_purchases
 from ecomkit.clv.summary import daily_purchases, day_number, days_per_unit, frequency_recency_T, order_arrays
+from ecomkit.order_tables import is_engine_table
 
 __all__ = [
     "holdout_errors",
@@ -189,20 +190,24 @@ def tracking_table(
     4339
     """
     bg = BGNBDFit.lifetimes_fitter(model)
-    ids, days, _ = order_arrays(orders, customer_col, ts_col, None)
-    start = int(days.min())
-    end_day = int(days.max()) if observation_end is None else day_number(observation_end)
+    if is_engine_table(orders):
+        start, end_day, birth_days, birth_counts, repeat_days, repeat_counts = _engine_day_counts(orders, observation_end)
+    else:
+        ids, days, _ = order_arrays(orders, customer_col, ts_col, None)
+        start = int(days.min())
+        end_day = int(days.max()) if observation_end is None else day_number(observation_end)
+        observed = days <= end_day
+        _, cust_start, day, _ = daily_purchases(ids[observed], days[observed], None)
+        is_first = np.zeros(len(day), dtype=bool)
+        is_first[cust_start] = True
+        repeat_days, repeat_counts = np.unique(day[~is_first], return_counts=True)
+        birth_days, birth_counts = np.unique(day[is_first], return_counts=True)
     n_periods = (end_day - start + 1) // period_days
     if n_periods < 1:
         raise ValueError(f"fewer than {period_days} days between the first order and observation_end")
-    observed = days <= end_day
-    _, cust_start, day, _ = daily_purchases(ids[observed], days[observed], None)
-    is_first = np.zeros(len(day), dtype=bool)
-    is_first[cust_start] = True
     boundaries = start + period_days * np.arange(1, n_periods + 1)  # first day after each period
-    repeat_days = np.sort(day[~is_first])
-    actual = np.searchsorted(repeat_days, boundaries, side="left").astype(float)
-    birth_days, birth_counts = np.unique(day[is_first], return_counts=True)
+    cumulative = np.concatenate([[0], np.cumsum(repeat_counts)])
+    actual = cumulative[np.searchsorted(repeat_days, boundaries, side="left")].astype(float)
     unit_days = days_per_unit(model_time_unit(model))
     ages = (boundaries[:, None] - birth_days[None, :]) / unit_days
     positive = ages > 0
@@ -212,6 +217,22 @@ def tracking_table(
     index = pd.Index(np.arange(1, n_periods + 1), name="period")
     period_end = pd.to_datetime(boundaries - 1, unit="D")
     return pd.DataFrame({"period_end": period_end, "actual": actual, "model": predicted}, index=index)
+
+
+def _engine_day_counts(orders, observation_end):
+    """First day, last day, and per-day counts of first and repeat purchases, from the engine's table."""
+    from ecomkit import engine
+    from ecomkit.engine.customers import order_span, purchase_day_counts
+
+    span = order_span(orders)
+    end = pd.Timestamp(observation_end if observation_end is not None else span["last_ts"]).normalize()
+    counts = engine.to_pandas(purchase_day_counts(orders, end), index=None).sort_values("day")
+    start = int(counts["day"].min())
+    end_day = day_number(end)
+    births = counts[counts["first_purchases"] > 0]
+    repeats = counts[counts["repeat_purchases"] > 0]
+    return (start, end_day, births["day"].to_numpy(), births["first_purchases"].to_numpy(),
+            repeats["day"].to_numpy(), repeats["repeat_purchases"].to_numpy())
 
 
 def p_alive_matrix(model, max_frequency: int | None = None, max_recency: float | None = None) -> pd.DataFrame:

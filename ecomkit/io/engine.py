@@ -220,6 +220,9 @@ def _parse_columns(r: Reading) -> None:
         s = r.df[col.name]
         rule = f"unreadable_{col.name}"
         if col.kind == "id":
+            if pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans:
+                r.df[col.name] = s.astype("int64")   # already whole numbers: nothing to unwrap or strip
+                continue
             text = parse.as_text(s)
             sci = parse.scientific_ids(text) if text.dtype == object else pd.Series(False, index=text.index)
             if sci.any():

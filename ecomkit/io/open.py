@@ -16,6 +16,7 @@ import csv
 import gzip
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -87,36 +88,73 @@ def _read_head(path: Path, compressed: bool) -> bytes:
         return fh.read(_HEAD_BYTES)
 
 
-def _read_text(path: Path, ext: str, encoding: str | None, notes: list[str]) -> pd.DataFrame:
-    compressed = ext.endswith(".gz")
+@dataclass(frozen=True)
+class _TextLayout:
+    """How a text table is written: encoding, separator, title lines to skip, header or not."""
+
+    encoding: str
+    sep: str
+    skip: int
+    no_header: bool
+
+    def read_csv_args(self, compressed: bool) -> dict:
+        return dict(sep=self.sep, dtype=str, encoding=self.encoding, compression="gzip" if compressed else None,
+                    skiprows=self.skip, header=None if self.no_header else 0, skip_blank_lines=False,
+                    keep_default_na=False, na_values=[""], engine="python" if self.sep == r"\s+" else "c")
+
+    def notes(self, path: Path, head_bytes: bytes) -> list[str]:
+        shown = {"utf-8-sig": "UTF-8"}.get(self.encoding, self.encoding.upper() if self.encoding.islower() else self.encoding)
+        bom = " with BOM" if self.encoding == "utf-8-sig" and head_bytes.startswith(b"\xef\xbb\xbf") else ""
+        notes = [f"read {path.name} as {shown}{bom} text, {_SEPARATORS.get(self.sep, 'space')}-separated"]
+        if self.skip:
+            notes.append(f"skipped {self.skip} title line{'s' if self.skip > 1 else ''} above the header")
+        if self.no_header:
+            notes.append("the first line holds data, not column names: columns named column_1, column_2, ...")
+        return notes
+
+
+def _head(path: Path, ext: str) -> bytes:
     try:
-        head_bytes = _read_head(path, compressed)
+        head_bytes = _read_head(path, ext.endswith(".gz"))
     except (OSError, EOFError) as err:  # e.g. a corrupt .gz
         raise DataError(f"{path.name}: could not read the file: {err}")
     if not head_bytes.strip():
         raise DataError(f"{path.name}: the file is empty (no header, no rows)")
-    encodings = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    return head_bytes
+
+
+def _layout(head_bytes: bytes, ext: str, enc: str, path: Path) -> _TextLayout:
+    """The layout of a text table whose first bytes decode with ``enc`` (UnicodeDecodeError if not)."""
+    try:
+        head = head_bytes.decode(enc, errors="strict" if len(head_bytes) < _HEAD_BYTES else "ignore")
+    except LookupError:
+        raise DataError(f"{path.name}: unknown encoding {enc!r}; try --encoding utf-8 or --encoding gb18030")
+    lines = head.lstrip("\ufeff").splitlines()
+    if len(head_bytes) >= _HEAD_BYTES:
+        lines = lines[:-1]  # the last line of a cut-off head may be partial
+    lines = lines[:_HEAD_LINES]
+    sep = _sniff(lines, ext)
+    rows = [ln.split() for ln in lines] if sep == r"\s+" else list(csv.reader(lines, delimiter=sep))
+    skip = _header_row(rows)
+    no_header = bool(rows) and _looks_like_data(rows[skip])
+    return _TextLayout(enc, sep, skip, no_header)
+
+
+def _decode_error(path: Path, encoding: str | None, err) -> DataError:
+    if encoding:
+        return DataError(f"{path.name}: cannot be decoded as {encoding} ({err}); "
+                         "try --encoding utf-8 or --encoding gb18030")
+    return DataError(f"{path.name}: cannot be decoded as UTF-8 or GB18030/GBK ({err}); "
+                     "pass --encoding with the file's encoding")
+
+
+def _read_text(path: Path, ext: str, encoding: str | None, notes: list[str]) -> pd.DataFrame:
+    head_bytes = _head(path, ext)
     last_err: Exception | None = None
-    for enc in encodings:
+    for enc in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
         try:
-            head = head_bytes.decode(enc, errors="strict" if len(head_bytes) < _HEAD_BYTES else "ignore")
-        except LookupError:
-            raise DataError(f"{path.name}: unknown encoding {encoding!r}; try --encoding utf-8 or --encoding gb18030")
-        except UnicodeDecodeError as err:
-            last_err = err
-            continue
-        lines = head.lstrip("\ufeff").splitlines()
-        if len(head_bytes) >= _HEAD_BYTES:
-            lines = lines[:-1]  # the last line of a cut-off head may be partial
-        lines = lines[:_HEAD_LINES]
-        sep = _sniff(lines, ext)
-        rows = [ln.split() for ln in lines] if sep == r"\s+" else list(csv.reader(lines, delimiter=sep))
-        skip = _header_row(rows)
-        no_header = bool(rows) and _looks_like_data(rows[skip])
-        try:
-            df = pd.read_csv(path, sep=sep, dtype=str, encoding=enc, compression="gzip" if compressed else None,
-                             skiprows=skip, header=None if no_header else 0, skip_blank_lines=False,
-                             keep_default_na=False, na_values=[""], engine="python" if sep == r"\s+" else "c")
+            layout = _layout(head_bytes, ext, enc, path)
+            df = pd.read_csv(path, **layout.read_csv_args(ext.endswith(".gz")))
         except (UnicodeDecodeError, UnicodeError) as err:
             last_err = err
             continue
@@ -126,21 +164,45 @@ def _read_text(path: Path, ext: str, encoding: str | None, notes: list[str]) -> 
             raise DataError(f"{path.name}: not a readable {ext} table: {str(err).strip()}")
         except (OSError, EOFError) as err:
             raise DataError(f"{path.name}: could not read the file: {err}")
-        shown = {"utf-8-sig": "UTF-8"}.get(enc, enc.upper() if enc.islower() else enc)
-        bom = " with BOM" if enc == "utf-8-sig" and head_bytes.startswith(b"\xef\xbb\xbf") else ""
-        sep_name = _SEPARATORS.get(sep, "space")
-        notes.append(f"read {path.name} as {shown}{bom} text, {sep_name}-separated")
-        if skip:
-            notes.append(f"skipped {skip} title line{'s' if skip > 1 else ''} above the header")
-        if no_header:
+        notes.extend(layout.notes(path, head_bytes))
+        if layout.no_header:
             df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
-            notes.append("the first line holds data, not column names: columns named column_1, column_2, ...")
         return df
-    if encoding:
-        raise DataError(f"{path.name}: cannot be decoded as {encoding} ({last_err}); "
-                        "try --encoding utf-8 or --encoding gb18030")
-    raise DataError(f"{path.name}: cannot be decoded as UTF-8 or GB18030/GBK ({last_err}); "
-                    "pass --encoding with the file's encoding")
+    raise _decode_error(path, encoding, last_err)
+
+
+def text_chunks(path, *, encoding: str | None = None, chunk_rows: int = 500_000):
+    """A large text table read ``chunk_rows`` rows at a time, laid out as :func:`read_source` reads the
+    whole file (encoding and separator decided from its first lines). Each chunk is a frame of text
+    indexed by its 1-based row numbers below the header."""
+    path = Path(path)
+    ext = file_extension(path)
+    head_bytes = _head(path, ext)
+    layout = None
+    for enc in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
+        try:
+            layout = _layout(head_bytes, ext, enc, path)
+            head_bytes.decode(enc, errors="strict" if len(head_bytes) < _HEAD_BYTES else "ignore")
+            break
+        except (UnicodeDecodeError, UnicodeError) as err:
+            last_err = err
+    if layout is None:
+        raise _decode_error(path, encoding, last_err)
+    offset = 0
+    try:
+        for chunk in pd.read_csv(path, chunksize=chunk_rows, **layout.read_csv_args(ext.endswith(".gz"))):
+            if layout.no_header:
+                chunk.columns = [f"column_{i + 1}" for i in range(chunk.shape[1])]
+            chunk.columns = [str(c).strip().lstrip("\ufeff").strip() for c in chunk.columns]
+            chunk.index = pd.RangeIndex(offset + 1, offset + len(chunk) + 1)
+            offset += len(chunk)
+            yield chunk
+    except (UnicodeDecodeError, UnicodeError) as err:
+        raise _decode_error(path, encoding, err) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path.name}: the file is empty (no header, no rows)") from None
+    except pd.errors.ParserError as err:
+        raise DataError(f"{path.name}: not a readable {ext} table: {str(err).strip()}") from None
 
 
 def _excel_cell(value):

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ecomkit.order_tables import is_engine_table
 from ecomkit.profiling.counting import counted_orders, require_columns
 
 
@@ -80,6 +81,13 @@ def rfm_table(orders: pd.DataFrame, as_of, include_returned: bool = False) -> pd
         rfm = rfm_table(orders, as_of="2026-01-01")
         rfm.attrs["excluded"]["returned"]
     """
+    if is_engine_table(orders):   # DuckDB or Spark (ecomkit.engine): same numbers, computed there
+        from ecomkit import engine
+
+        as_of = pd.Timestamp(as_of)
+        rfm = engine.to_pandas(engine.rfm_table(orders, as_of, include_returned))
+        rfm.attrs = {"as_of": as_of.isoformat(), "include_returned": bool(include_returned), "excluded": None}
+        return rfm
     counted, excluded, as_of = counted_orders(orders, as_of, include_returned, "rfm_table")
     rfm = rfm_from_counted(counted, as_of)
     rfm.attrs = {"as_of": as_of.isoformat(), "include_returned": bool(include_returned),
