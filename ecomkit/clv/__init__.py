@@ -15,7 +15,11 @@ Modules, in the order the chapter meets them:
   base without a model (first purchase, days since the last); CDNOW sample
 * ``bgnbd``        the BG/NBD likelihood, the exact Newton path, ``fit_bgnbd``, ``bgnbd_from_params``
 * ``gamma_gamma``  the Gamma-Gamma spend fit and its independence check
-* ``predict``      expected purchases, P(alive), expected spend, CLV, the acquisition-cost cap
+* ``models``       more purchase models: Pareto/NBD, MBG/NBD (``fit_model``), BG/BB for discrete
+  opportunities (``fit_bgbb``); a new customer's expected purchases (``expected_purchases_population``)
+* ``predict``      expected purchases, P(alive), expected spend, CLV, the acquisition-cost cap (any model)
+* ``intervals``    each customer's purchase interval from the model's predictive distribution; CLV
+  intervals from the fits' parameter uncertainty; interval coverage on a holdout
 * ``tables``       model vs data (holdout errors, frequency fit, calibration/holdout, tracking), P(alive)
   matrix, CLV deciles
 * ``plots``        one picture per table (``plot_*(..., *, ax=None, **kwargs) -> Axes``)
@@ -41,6 +45,16 @@ from ecomkit.clv.gamma_gamma import (  # GammaGammaCheck: the type gamma_gamma_a
     GammaGammaFit,
     fit_gamma_gamma,
     gamma_gamma_assumption,
+)
+from ecomkit.clv.intervals import clv_interval, interval_coverage, predict_interval, purchase_probabilities
+from ecomkit.clv.models import (
+    MODELS,
+    BGBBFit,
+    MBGNBDFit,
+    ParetoNBDFit,
+    expected_purchases_population,
+    fit_bgbb,
+    fit_model,
 )
 from ecomkit.clv.plots import (
     plot_calibration_holdout,
@@ -86,12 +100,23 @@ __all__ = [
     "GammaGammaFit",
     "fit_bgnbd",
     "bgnbd_from_params",
+    "MODELS",
+    "fit_model",
+    "ParetoNBDFit",
+    "MBGNBDFit",
+    "BGBBFit",
+    "fit_bgbb",
+    "expected_purchases_population",
     "fit_gamma_gamma",
     "gamma_gamma_assumption",
     "expected_purchases",
     "probability_alive",
     "expected_spend",
     "customer_lifetime_value",
+    "purchase_probabilities",
+    "predict_interval",
+    "interval_coverage",
+    "clv_interval",
     "clv_deciles",
     "max_acquisition_cost",
     "holdout_errors",

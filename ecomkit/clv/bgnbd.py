@@ -489,6 +489,6 @@ def bgnbd_from_params(params, time_unit: str = "W") -> BGNBDFit:
 
 def model_time_unit(model, summary: pd.DataFrame | None = None) -> str:
     """Time unit ("W" or "D") of a fit; for a bare lifetimes fitter, the summary's (default weeks)."""
-    if isinstance(model, BGNBDFit):
+    if isinstance(model, ModelFit) and getattr(model, "time_unit_", None) in ("W", "D"):
         return model.time_unit_
     return "W" if summary is None else summary.attrs.get("time_unit", "W")

@@ -2,6 +2,10 @@
 
 Money is in the orders' currency (whatever it is). ``customer_lifetime_value`` discounts the margin of the expected future repeat
 purchases; ``max_acquisition_cost`` turns CLVs into the most worth paying for a new customer.
+
+Every function that takes a purchase model accepts a BG/NBD fit (``fit_bgnbd``, ``bgnbd_from_params``), a
+Pareto/NBD or MBG/NBD fit (``fit_model``) or a BG/BB fit (``fit_bgbb``; its summary holds frequency,
+recency and periods, and its horizons are counted in periods). BG/NBD keeps its own fast path below.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from lifetimes import BetaGeoFitter
 
 from ecomkit.clv.bgnbd import BGNBDFit, model_time_unit
 from ecomkit.clv.gamma_gamma import GammaGammaFit
+from ecomkit.clv.models import bgbb_columns, lifetimes_fitter, model_kind, period_weeks_of
 from ecomkit.clv.summary import days_per_unit, frequency_recency_T, summary_columns
 
 __all__ = [
@@ -89,10 +94,44 @@ def _numerator_without_logs(model: BetaGeoFitter, t: float, x: np.ndarray, T: np
     return (a + b + x - 1) / (a - 1) * (1.0 - term)
 
 
+class _OtherModelPurchases:
+    """E[repeat purchases in the next t time units | history] for Pareto/NBD, MBG/NBD and BG/BB (lifetimes' formulas).
+
+    Evaluated once per distinct history row, then spread back to the customers.
+    """
+
+    def __init__(self, model, summary: pd.DataFrame):
+        self.kind = model_kind(model)
+        self.fitter = lifetimes_fitter(model)
+        self.summary = summary
+        cols = bgbb_columns(summary) if self.kind == "bgbb" else frequency_recency_T(summary)
+        frame = pd.DataFrame(np.column_stack(cols).astype(float), columns=["x", "rec", "T"])
+        self.inverse, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
+        self.rows = [np.asarray(uniques.get_level_values(i), dtype=float) for i in range(3)]
+
+    def at(self, t: float) -> np.ndarray:
+        x, rec, T = self.rows
+        if t == 0:
+            return np.zeros(len(self.inverse))
+        with np.errstate(all="ignore"):
+            if self.kind == "bgbb":
+                if t != np.floor(t):
+                    raise ValueError(f"a BG/BB horizon is a whole number of periods, got {t:g}")
+                values = self.fitter.conditional_expected_number_of_purchases_up_to_time(
+                    t, x.astype(np.int64), rec.astype(np.int64), T.astype(np.int64))
+            else:
+                values = self.fitter.conditional_expected_number_of_purchases_up_to_time(t, x, rec, T)
+        return np.asarray(values, dtype=float)[self.inverse]
+
+    def p_alive(self) -> np.ndarray:
+        return probability_alive(self.fitter, self.summary).to_numpy()
+
+
 def expected_purchases(model, summary: pd.DataFrame, horizon: float) -> pd.Series:
     """Expected number of repeat purchases per customer in the next ``horizon`` time units.
 
-    ``horizon`` is in the model's time unit (weeks by default). Equal to lifetimes'
+    ``horizon`` is in the model's time unit (weeks by default; whole periods for BG/BB). Any purchase
+    model is accepted; for BG/NBD the value is equal to lifetimes'
     ``conditional_expected_number_of_purchases_up_to_time(horizon, frequency, recency, T)`` wherever
     that is finite. When a + b < 1, lifetimes 0.11.3 returns NaN for every customer without repeat
     purchases (it takes the logarithm of a negative hypergeometric value); this function evaluates the
@@ -104,10 +143,13 @@ def expected_purchases(model, summary: pd.DataFrame, horizon: float) -> pd.Serie
     >>> round(expected_purchases(fit_bgnbd(s), s, 39).sum())  # next 39 weeks, all customers
     1653
     """
-    bg = BGNBDFit.lifetimes_fitter(model)
-    x, rec, T = frequency_recency_T(summary)
     if not np.isfinite(horizon) or horizon < 0:
         raise ValueError("horizon must be a non-negative number of time units")
+    if model_kind(model) != "bgnbd":
+        values = _OtherModelPurchases(model, summary).at(float(horizon))
+        return pd.Series(values, index=summary.index, name=f"expected_purchases_{horizon:g}")
+    bg = BGNBDFit.lifetimes_fitter(model)
+    x, rec, T = frequency_recency_T(summary)
     cond = _ConditionalPurchases(bg, x, rec, T)
     values = cond.per_customer(cond.per_pair(float(horizon)))
     return pd.Series(values, index=summary.index, name=f"expected_purchases_{horizon:g}")
@@ -116,15 +158,25 @@ def expected_purchases(model, summary: pd.DataFrame, horizon: float) -> pd.Serie
 def probability_alive(model, summary: pd.DataFrame) -> pd.Series:
     """P(the customer has not dropped out) at the end of observation, per customer (0..1).
 
+    For BG/BB: alive at the last observed opportunity (still able to transact in the next one, bar a
+    drop-out before it).
+
     Example
     -------
     >>> s = customer_summary(cdnow_sample_orders(), "1997-09-30")
     >>> round(float(probability_alive(fit_bgnbd(s), s).loc[4]), 3)
     0.727
     """
-    bg = BGNBDFit.lifetimes_fitter(model)
-    x, rec, T = frequency_recency_T(summary)
-    return pd.Series(np.asarray(bg.conditional_probability_alive(x, rec, T), dtype=float), index=summary.index, name="p_alive")
+    kind = model_kind(model)
+    if kind == "bgbb":  # alive at the last observed opportunity (m = 0 in lifetimes' formula)
+        x, tx, n = bgbb_columns(summary)
+        values = lifetimes_fitter(model).conditional_probability_alive(0, x, tx, n)
+    else:
+        fitter = BGNBDFit.lifetimes_fitter(model) if kind == "bgnbd" else lifetimes_fitter(model)
+        x, rec, T = frequency_recency_T(summary)
+        with np.errstate(all="ignore"):
+            values = fitter.conditional_probability_alive(x, rec, T)
+    return pd.Series(np.asarray(values, dtype=float), index=summary.index, name="p_alive")
 
 
 def expected_spend(gg_model, summary: pd.DataFrame) -> pd.Series:
@@ -161,10 +213,11 @@ def customer_lifetime_value(
 
     CLV_i = margin * spend_i * sum_k [E_i(t_k) - E_i(t_(k-1))] * (1 + d) ** (-t_k / 52.18)
 
-    where E_i(t) is the BG/NBD expected number of repeat purchases in the next t weeks, spend_i
-    the Gamma-Gamma expected spend per purchase, d the annual discount rate, and
-    t_k = k * step_weeks (the last step ends at the horizon): purchases expected during a step
-    are discounted from the end of that step. The default step is a month (4.35 weeks); with
+    where E_i(t) is the purchase model's expected number of repeat purchases in the next t weeks (any
+    model: BG/NBD, Pareto/NBD, MBG/NBD, BG/BB), spend_i the Gamma-Gamma expected spend per purchase, d
+    the annual discount rate, and t_k = k * step_weeks (the last step ends at the horizon): purchases
+    expected during a step are discounted from the end of that step. For BG/BB the steps are its
+    periods (``fit_bgbb(..., period_weeks=...)``), whole periods up to the horizon. The default step is a month (4.35 weeks); with
     step_weeks=4.345 and d = (1 + monthly rate) ** (52.18 / 4.345) - 1 this is lifetimes'
     ``customer_lifetime_value`` (times the margin). Only future repeat purchases count (past
     orders are already earned).
@@ -187,33 +240,49 @@ def customer_lifetime_value(
     >>> bool((clv >= 0).all())
     True
     """
-    bg = BGNBDFit.lifetimes_fitter(bgnbd)
+    kind = model_kind(bgnbd)
     if not (horizon_weeks > 0 and step_weeks > 0):
         raise ValueError("horizon_weeks and step_weeks must be positive")
     if annual_discount_rate <= -1:
         raise ValueError("annual_discount_rate must be > -1")
-    units_per_week = 7.0 / days_per_unit(model_time_unit(bgnbd, summary))
-    n_full = int(math.floor(horizon_weeks / step_weeks + 1e-9))
-    edges = step_weeks * np.arange(1, n_full + 1)
-    if horizon_weeks - (edges[-1] if n_full else 0.0) > 1e-9 * horizon_weeks:
-        edges = np.append(edges, horizon_weeks)
+    if kind == "bgbb":  # purchases happen at the opportunities: one step per period, at its end
+        period_weeks = period_weeks_of(bgnbd)
+        if period_weeks is None:
+            raise ValueError("a BG/BB fit needs the length of a period for CLV: fit_bgbb(..., period_weeks=...)")
+        n_periods = int(math.floor(horizon_weeks / period_weeks + 1e-9))
+        if n_periods < 1:
+            raise ValueError(f"horizon_weeks={horizon_weeks:g} is shorter than one period ({period_weeks:g} weeks)")
+        edges = period_weeks * np.arange(1, n_periods + 1)
+        units_per_week = 1.0 / period_weeks
+    else:
+        units_per_week = 7.0 / days_per_unit(model_time_unit(bgnbd, summary))
+        n_full = int(math.floor(horizon_weeks / step_weeks + 1e-9))
+        edges = step_weeks * np.arange(1, n_full + 1)
+        if horizon_weeks - (edges[-1] if n_full else 0.0) > 1e-9 * horizon_weeks:
+            edges = np.append(edges, horizon_weeks)
     discount = (1.0 + annual_discount_rate) ** (-edges / WEEKS_PER_YEAR)
-    x, rec, T = frequency_recency_T(summary)
-    cond = _ConditionalPurchases(bg, x, rec, T)
-    previous = np.zeros(len(cond.px))
-    discounted = np.zeros(len(cond.px))
+    if kind == "bgnbd":
+        x, rec, T = frequency_recency_T(summary)
+        cond = _ConditionalPurchases(BGNBDFit.lifetimes_fitter(bgnbd), x, rec, T)
+        p_alive, per_customer = cond.p_alive, cond.per_customer
+        at = cond.per_pair
+    else:
+        other = _OtherModelPurchases(bgnbd, summary)
+        p_alive, per_customer, at = other.p_alive(), (lambda values: values), other.at
+    previous = 0.0
+    discounted = 0.0
     for t_k, factor in zip(edges, discount):
-        current = cond.per_pair(t_k * units_per_week)
-        discounted += (current - previous) * factor
+        current = at(float(np.round(t_k * units_per_week, 9)) if kind == "bgbb" else t_k * units_per_week)
+        discounted = discounted + (current - previous) * factor
         previous = current
     spend = expected_spend(gg, summary).to_numpy()
-    clv = pd.Series(margin * spend * cond.per_customer(discounted), index=summary.index, name="clv")
+    clv = pd.Series(margin * spend * per_customer(discounted), index=summary.index, name="clv")
     if not detail:
         return clv
     return pd.DataFrame(
         {
-            "p_alive": cond.p_alive,
-            "expected_purchases": cond.per_customer(previous),
+            "p_alive": p_alive,
+            "expected_purchases": per_customer(previous),
             "expected_spend": spend,
             "clv": clv.to_numpy(),
         },
