@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="change a cleaning rule, e.g. zero_amounts=drop (repeatable; rules in docs/ingestion.md)")
     run.add_argument("--max-drop-share", type=float, metavar="SHARE",
                      help="stop when a default rule would drop more than this share of rows (default 0.5)")
+    run.add_argument("--engine", choices=("auto", "pandas", "duckdb", "spark"),
+                     help="where the orders are summarised (chapters with an ENGINE parameter: clv): pandas in "
+                          "memory, DuckDB (embedded; reads a large file a chunk at a time) or Spark (needs "
+                          "pip install ecomkit[spark]); default auto: DuckDB from 1,000,000 orders")
     run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
                      help="set a notebook parameter (repeatable); VALUE is parsed as JSON/Python where the "
                           "parameter is not text")
@@ -111,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "run":
             result = runner.run_chapter(args.chapter, data=args.data, columns=runner.parse_column_map(args.column_map),
-                                        params=[tuple(p) for p in args.parameter], out=args.out,
+                                        params=[tuple(p) for p in args.parameter], out=args.out, engine=args.engine,
                                         no_code=args.no_code, progress=not args.quiet,
                                         reading=reading_options(args))
             print(f"wrote {result.html}, {result.notebook} and {result.results_path}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["is_engine_table", "span", "through", "first_order_values"]
+__all__ = ["is_engine_table", "span", "through", "first_order_values", "acquired_by"]
 
 
 def is_engine_table(orders) -> bool:
@@ -54,3 +54,17 @@ def first_order_values(orders, column: str) -> pd.Series:
 
         return to_pandas(query(orders, column))[column]
     return orders.sort_values("order_ts", kind="mergesort").groupby("customer_id")[column].first()
+
+
+def acquired_by(orders, last_day):
+    """The orders of the customers whose first order falls on or before ``last_day`` (the whole day):
+    the customers a calibration period knows. Same kind of table as given."""
+    cutoff = pd.Timestamp(last_day).normalize() + pd.Timedelta(days=1)
+    if is_engine_table(orders):
+        import ibis
+
+        firsts = orders.group_by("customer_id").aggregate(first_ts=orders.order_ts.min())
+        known = firsts.filter(firsts.first_ts < ibis.literal(cutoff.to_pydatetime())).select("customer_id")
+        return orders.semi_join(known, "customer_id")
+    first = orders.groupby("customer_id")["order_ts"].transform("min")
+    return orders[first < cutoff]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import html
+import importlib.util
 import json
 import time
 from dataclasses import dataclass
@@ -49,25 +50,41 @@ PREFLIGHT = {
 PREFLIGHT_PARAMETERS = {"uplift": {"TREATMENT_COL": "treatment_col", "OUTCOME_COL": "outcome_col"},
                         "start": {"START": "start", "END": "end"}}
 PREFLIGHT_REQUIRE = {"profiling": ("customer_id",), "clv": ("customer_id",)}
+#: values of a chapter's ENGINE parameter (``--engine``); see ecomkit.engine.load_shop
+ENGINE_CHOICES = ("auto", "pandas", "duckdb", "spark")
 
 
-def preflight(chapter: str, parameters: dict) -> str | None:
+def preflight(chapter: str, parameters: dict, engine: str | None = None, progress: bool = False) -> str | None:
     """Load ``parameters["DATA"]`` with the chapter's own loader; a bad file raises its DataError here.
 
     Returns the currency the data's amounts carried (``R$ 12,50`` -> BRL, or a one-valued ``currency``
-    column), or None; the loaded data itself is not kept."""
+    column), or None; the loaded data itself is not kept. For a chapter with an ``ENGINE`` parameter
+    (``engine`` is its value) whose orders go to DuckDB or Spark, the orders file is cleaned a chunk
+    at a time into the engine's cache instead (``ecomkit.engine.prepare_orders``): this process never
+    holds the whole file, and the notebook finds the cleaned file ready."""
     import importlib
 
     data = parameters.get("DATA", "demo")
     if chapter not in PREFLIGHT or (data == "demo" and not parameters.get("CLEANING")):
         return None
-    module, function = PREFLIGHT[chapter].split(":")
-    loader = getattr(importlib.import_module(module), function)
     forwarded = {keyword: parameters[name] for name, keyword in PREFLIGHT_PARAMETERS.get(chapter, {}).items()
                  if name in parameters}
     cleaning = dict(parameters.get("CLEANING") or {})
     if chapter in PREFLIGHT_REQUIRE:
         cleaning["require"] = PREFLIGHT_REQUIRE[chapter]
+    if engine is not None and PREFLIGHT[chapter] == "ecomkit.io:load_shop":
+        from ecomkit.engine.prepare import choose_engine, prepare_orders
+        from ecomkit.engine.shop import _orders_path
+
+        chosen = choose_engine(engine, _orders_path(data))
+        if chosen == "spark" and importlib.util.find_spec("pyspark") is None:
+            from ecomkit.engine.connect import SPARK_EXTRA_HINT
+
+            raise RunnerError(f"--engine spark: {SPARK_EXTRA_HINT}")
+        if chosen != "pandas":
+            return prepare_orders(data, parameters.get("COLUMNS") or None, progress=progress, **cleaning).currency
+    module, function = PREFLIGHT[chapter].split(":")
+    loader = getattr(importlib.import_module(module), function)
     loaded = loader(data, columns=parameters.get("COLUMNS") or None, **cleaning, **forwarded)
     return _data_currency(loaded)
 
@@ -234,13 +251,14 @@ def _failure_message(name: str, executed: Path, exc) -> str:
 def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] | None = None,
                 params: list[tuple[str, str]] | None = None, out: str | Path = "reports",
                 no_code: bool = False, progress: bool = True, reading: dict | None = None,
-                report: bool = True) -> RunResult:
+                report: bool = True, engine: str | None = None) -> RunResult:
     """Execute one chapter notebook and write its executed copy, HTML report and results.json.
 
     ``reading`` holds the reading options of the command line (``preset``, ``status_map``,
     ``date_format``, ``dayfirst``, ``clean`` ...); they are merged into the notebook's ``CLEANING``.
     ``report`` (default) writes the manager's HTML: course-only cells removed, the executive summary
-    first; ``run_course`` keeps the whole lesson.
+    first; ``run_course`` keeps the whole lesson. ``engine`` (``--engine``) sets the notebook's
+    ``ENGINE`` parameter: auto, pandas, duckdb or spark.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -249,8 +267,20 @@ def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] |
     if not notebook.exists():
         raise RunnerError(f"chapter {chapter!r} has no notebook yet ({notebook})")
     out_dir = Path(out)
+    declared = notebook_parameters(notebook)
+    if engine is not None:
+        if "ENGINE" not in declared:
+            with_engine = [k for k, (nb, _) in CHAPTERS.items()
+                           if (notebook_dir() / nb).exists() and "ENGINE" in notebook_parameters(notebook_dir() / nb)]
+            raise RunnerError(f"--engine: {name} always runs in pandas; the chapters with an engine choice are "
+                              f"{', '.join(with_engine) or 'none'}")
+        if engine not in ENGINE_CHOICES:
+            raise RunnerError(f"--engine {engine!r}: use one of {', '.join(ENGINE_CHOICES)}")
+        params = [*(params or []), ("ENGINE", engine)]
     parameters = build_parameters(notebook, data, columns, params, out_dir, dict(reading or {}))
-    currency = preflight(name, parameters)
+    if "ENGINE" in declared:
+        engine = parameters.get("ENGINE") or ast.literal_eval(declared["ENGINE"].get("default") or "'auto'")
+    currency = preflight(name, parameters, engine=engine, progress=progress)
     if currency and "CURRENCY" not in parameters and "CURRENCY" in notebook_parameters(notebook):
         parameters["CURRENCY"] = currency  # the file said so; -p CURRENCY still wins
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from ecomkit.engine.orders import purchases, require_columns
-from ecomkit.engine.summary import DAYS_PER_UNIT, _end_date, purchase_days
+from ecomkit.engine.summary import DAYS_PER_UNIT, _end_date, purchase_days, purchase_history
 
 __all__ = ["order_span", "customer_base", "calibration_holdout", "first_order_values", "purchase_day_counts",
            "orders_through"]
@@ -43,17 +43,10 @@ def customer_base(orders: ir.Table, observation_end) -> ir.Table:
     """``ecomkit.clv.customer_base``: per customer ``purchases``, ``first_purchase_value``,
     ``first_day``, ``last_day`` (days since 1970-01-01), ``days_since_last_purchase`` and
     ``total_spend`` over the purchase days up to ``observation_end``."""
-    days = purchase_days(orders, observation_end)
-    firsts = days.group_by("customer_id").aggregate(first_day=days.day.min())
-    days = days.join(firsts, "customer_id")
-    per = days.group_by("customer_id").aggregate(
-        purchases=days.day.count().cast("float64"),
-        first_purchase_value=days.value.sum(where=days.day == days.first_day),
-        first_day=days.first_day.min(),
-        last_day=days.day.max(),
-        total_spend=days.value.sum(),
-    )
-    return per.mutate(days_since_last_purchase=(ibis.literal(_day(observation_end)) - per.last_day).cast("float64"))
+    h = purchase_history(orders, observation_end)
+    return h.select("customer_id", purchases=h.n_days.cast("float64"), first_purchase_value=h.first_value,
+                    first_day=h.first_day, last_day=h.last_day, total_spend=h.total_value,
+                    days_since_last_purchase=(ibis.literal(_day(observation_end)) - h.last_day).cast("float64"))
 
 
 def calibration_holdout(orders: ir.Table, calibration_end, observation_end, time_unit: str = "W") -> ir.Table:
@@ -63,25 +56,24 @@ def calibration_holdout(orders: ir.Table, calibration_end, observation_end, time
     unit = DAYS_PER_UNIT[time_unit]
     cal_day, end_day = _day(calibration_end), _day(observation_end)
     days = purchase_days(orders, observation_end)
-    firsts = days.filter(days.day <= cal_day).group_by("customer_id").aggregate(first_day=days.day.min())
-    days = days.join(firsts, "customer_id")
-    in_cal = days.day <= cal_day
-    repeat_cal = in_cal & (days.day > days.first_day)
-    holdout = days.day > cal_day
+    in_cal, holdout = days.day <= cal_day, days.day > cal_day
     per = days.group_by("customer_id").aggregate(
-        first_day=days.first_day.min(),
+        first_day=days.day.min(),
         last_cal_day=days.day.max(where=in_cal),
         n_cal=days.day.count(where=in_cal),
-        repeat_value=days.value.sum(where=repeat_cal),
+        first_value=days.value.argmin(days.day),
+        cal_value=days.value.sum(where=in_cal),
         n_holdout=days.day.count(where=holdout),
         holdout_value=days.value.sum(where=holdout),
     )
+    per = per.filter(per.n_cal > 0)   # customers the calibration period knows
     return per.select(
         "customer_id",
         frequency_cal=(per.n_cal - 1).cast("float64"),
         recency_cal=(per.last_cal_day - per.first_day).cast("float64") / unit,
         T_cal=(cal_day - per.first_day).cast("float64") / unit,
-        monetary_value_cal=ibis.ifelse(per.n_cal > 1, per.repeat_value / (per.n_cal - 1).cast("float64"), 0.0),
+        monetary_value_cal=ibis.ifelse(per.n_cal > 1, (per.cal_value - per.first_value) / (per.n_cal - 1).cast("float64"),
+                                       0.0),
         frequency_holdout=per.n_holdout.cast("float64"),
         monetary_value_holdout=ibis.ifelse(per.n_holdout > 0, per.holdout_value / per.n_holdout.cast("float64"), 0.0),
         duration_holdout=ibis.literal((end_day - cal_day) / unit),
@@ -99,8 +91,11 @@ def purchase_day_counts(orders: ir.Table, observation_end) -> ir.Table:
     """Per calendar ``day`` (days since 1970-01-01): ``first_purchases`` (customers whose first
     purchase day it is) and ``repeat_purchases`` (later purchase days) — the tracking plot's counts."""
     days = purchase_days(orders, observation_end)
-    firsts = days.group_by("customer_id").aggregate(first_day=days.day.min())
-    days = days.join(firsts, "customer_id")
-    is_first = days.day == days.first_day
-    return days.group_by("day").aggregate(first_purchases=is_first.sum().cast("int64"),
-                                          repeat_purchases=(~is_first).sum().cast("int64"))
+    all_days = days.group_by("day").aggregate(purchases=days.count())
+    firsts = days.group_by("customer_id").aggregate(day=days.day.min())
+    births = firsts.group_by("day").aggregate(first_purchases=firsts.count())
+    joined = all_days.left_join(births, "day")
+    counts = joined.select(day=all_days.day, first_purchases=joined.first_purchases.fill_null(0).cast("int64"),
+                           purchases=all_days.purchases)
+    return counts.select("day", "first_purchases",
+                         repeat_purchases=(counts.purchases - counts.first_purchases).cast("int64"))

@@ -338,10 +338,9 @@ def _finish_across_chunks(spool: Path, ledger: RowLedger, options: Mapping) -> N
     total = con.execute("SELECT count(*) FROM spool").fetchone()[0]
     if "order_id" not in names:
         return
+    if con.execute("SELECT count(DISTINCT order_id) FROM spool").fetchone()[0] == total:
+        return   # every order_id once: no repeated rows and no split orders
     repeated = total - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM spool)").fetchone()[0]
-    split = con.execute("SELECT count(*) - count(DISTINCT order_id) FROM spool").fetchone()[0]
-    if not repeated and not split:
-        return
     clean = {**(options.get("clean") or {}), **{k: v for k, v in options.items() if k in ("order_lines", "duplicate_rows")}}
     lines = clean.get("order_lines", "merge")
     if repeated:

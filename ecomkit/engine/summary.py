@@ -33,30 +33,61 @@ def _end_date(observation_end) -> pd.Timestamp:
     return (ts.tz_localize(None) if ts.tzinfo is not None else ts).normalize()
 
 
+#: DuckDB keeps a table's purchase days once computed (per connection), as every per-customer
+#: query starts from them; above this many order rows (below it recomputing is cheaper than storing)
+MATERIALISE_FROM_ROWS = 200_000
+_MATERIALISED: dict = {}
+
+
+def _all_purchase_days(orders: ir.Table) -> ir.Table:
+    bought = purchases(orders)
+    bought = bought.mutate(day=purchase_day(bought.order_ts))
+    days = bought.group_by(["customer_id", "day"]).aggregate(value=bought.net_amount.sum())
+    backend = _duckdb_backend(orders)
+    if backend is None:
+        return days
+    key = (id(backend), days.op())
+    if key not in _MATERIALISED:
+        small = orders.count().execute() < MATERIALISE_FROM_ROWS
+        _MATERIALISED[key] = days if small else backend.create_table(
+            ibis.util.gen_name("ecomkit_purchase_days"), days, temp=True)
+    return _MATERIALISED[key]
+
+
+def _duckdb_backend(orders: ir.Table):
+    try:
+        backend = orders._find_backend()
+    except Exception:  # a table not bound to one backend
+        return None
+    return backend if getattr(backend, "name", "") == "duckdb" else None
+
+
 def purchase_days(orders: ir.Table, observation_end=None) -> ir.Table:
     """One row per customer and purchase day up to the observation end: ``customer_id``,
-    ``day`` (days since 1970-01-01) and ``value`` (the day's orders summed)."""
+    ``day`` (days since 1970-01-01) and ``value`` (the day's orders summed).
+
+    On DuckDB the purchase days of a large table are computed once and kept in a temporary table
+    of the connection (:data:`MATERIALISE_FROM_ROWS`); later queries filter it by day."""
     require_columns(orders, ("customer_id",), "purchase_days")
-    bought = purchases(orders)
-    if observation_end is not None:  # the whole last day counts: before the next midnight
-        next_midnight = (_end_date(observation_end) + pd.Timedelta(days=1)).to_pydatetime()
-        bought = bought.filter(bought.order_ts < ibis.literal(next_midnight))
-    bought = bought.mutate(day=purchase_day(bought.order_ts))
-    return bought.group_by(["customer_id", "day"]).aggregate(value=bought.net_amount.sum())
+    days = _all_purchase_days(orders)
+    if observation_end is not None:  # the whole last day counts
+        days = days.filter(days.day <= ibis.literal(int((_end_date(observation_end) - pd.Timestamp("1970-01-01")).days)))
+    return days
 
 
 def purchase_history(orders: ir.Table, observation_end=None) -> ir.Table:
-    """Per customer: ``first_day``, ``last_day``, ``n_days`` (purchase days) and ``repeat_value``
-    (the value of the purchase days after the first; null without any)."""
+    """Per customer: ``first_day``, ``last_day``, ``n_days`` (purchase days), ``first_value`` (the
+    first purchase day's value), ``total_value`` and ``repeat_value`` (total less first; null
+    without repeats), in one pass over the purchase days."""
     days = purchase_days(orders, observation_end)
-    firsts = days.group_by("customer_id").aggregate(first_day=days.day.min())
-    days = days.join(firsts, "customer_id")
-    return days.group_by("customer_id").aggregate(
-        first_day=days.first_day.min(),
+    h = days.group_by("customer_id").aggregate(
+        first_day=days.day.min(),
         last_day=days.day.max(),
         n_days=days.day.count(),
-        repeat_value=days.value.sum(where=days.day > days.first_day),
+        first_value=days.value.argmin(days.day),
+        total_value=days.value.sum(),
     )
+    return h.mutate(repeat_value=ibis.ifelse(h.n_days > 1, h.total_value - h.first_value, ibis.null("float64")))
 
 
 def customer_summary(orders: ir.Table, observation_end=None, time_unit: str = "W") -> ir.Table:
