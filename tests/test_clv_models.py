@@ -256,3 +256,28 @@ def test_penalizer_shrinks_the_new_models(cdnow_summary, fits):
         shrunk = clv.fit_model(cdnow_summary, kind, penalizer=0.1)
         assert shrunk.converged_ and shrunk.log_likelihood_ < fits[kind].log_likelihood_
         assert shrunk.params_.sum() < fits[kind].params_.sum()
+
+
+def test_the_model_against_data_tables_take_every_continuous_model(cdnow_summary, fits):
+    """Frequency fit, tracking and the P(alive) matrix work for Pareto/NBD and MBG/NBD as for BG/NBD."""
+    orders = clv.cdnow_sample_orders()
+    for kind in ("pareto_nbd", "mbgnbd"):
+        table = clv.frequency_fit_table(fits[kind], cdnow_summary)
+        assert table["model"].sum() == pytest.approx(len(cdnow_summary), rel=1e-9)
+        tracked = clv.tracking_table(fits[kind], orders, "1998-06-30")
+        ages = (tracked["period_end"].iloc[-1] - orders.groupby("customer_id")["order_ts"].min()).dt.days + 1
+        total = clv.expected_purchases_population(fits[kind], ages.to_numpy() / 7).sum()
+        assert tracked["model"].iloc[-1] == pytest.approx(total, rel=1e-9)
+        matrix = clv.p_alive_matrix(fits[kind], max_frequency=5, max_recency=38)
+        if kind == "pareto_nbd":  # a purchase at the very end: no time to have left
+            assert (matrix.loc[38.0, 1:] == 1.0).all()
+        assert matrix[3].is_monotonic_increasing
+    # Pareto/NBD's frequency fit uses the predictive distribution of a customer without history
+    pareto = clv.frequency_fit_table(fits["pareto_nbd"], cdnow_summary.iloc[:1], max_frequency=3)
+    new = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [float(cdnow_summary["T"].iloc[0])]})
+    x, rec, T = np.zeros(1), np.zeros(1), new["T"].to_numpy()
+    closed = [fits["pareto_nbd"].model_.conditional_probability_of_n_purchases_up_to_time(n, T[0], x, rec, x)[0]
+              for n in range(3)]
+    np.testing.assert_allclose(pareto["model"].iloc[:3], closed, atol=1e-10)
+    with pytest.raises(ValueError, match="continuous-time"):
+        clv.tracking_table(clv.fit_bgbb(load_donations()), orders, "1998-06-30")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ecomkit.clv.bgnbd import BGNBDFit, model_time_unit
+from ecomkit.clv.models import lifetimes_fitter, model_kind
 from ecomkit.clv.predict import expected_purchases
 from ecomkit.clv.summary import daily_purchases, day_number, days_per_unit, frequency_recency_T, order_arrays
 from ecomkit.order_tables import is_engine_table
@@ -22,6 +23,25 @@ __all__ = [
     "p_alive_matrix",
     "clv_deciles",
 ]
+
+
+def _continuous_fitter(model):
+    """The lifetimes fitter of a continuous-time purchase model: BG/NBD, MBG/NBD or Pareto/NBD."""
+    kind = model_kind(model)
+    if kind == "bgbb":
+        raise ValueError("this table is for the continuous-time models (BG/NBD, MBG/NBD, Pareto/NBD); "
+                         "BG/BB counts opportunities, not weeks")
+    return BGNBDFit.lifetimes_fitter(model) if kind == "bgnbd" else lifetimes_fitter(model)
+
+
+def _new_customer_probabilities(model, fitter, t: float, max_frequency: int) -> np.ndarray:
+    """P(X(t) = n), n < max_frequency, for a customer first seen t time units ago (no history: the model's prior)."""
+    if hasattr(fitter, "probability_of_n_purchases_up_to_time"):
+        return np.array([float(fitter.probability_of_n_purchases_up_to_time(t, n)) for n in range(max_frequency)])
+    from ecomkit.clv.intervals import purchase_probabilities  # Pareto/NBD: lifetimes has no unconditional pmf
+
+    new = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]})
+    return purchase_probabilities(model, new, t, max_purchases=max_frequency - 1).iloc[0].to_numpy()
 
 
 def _holdout_predictions(model, cal_holdout: pd.DataFrame) -> tuple[float, pd.Series]:
@@ -126,7 +146,7 @@ def frequency_fit_table(model, summary: pd.DataFrame, max_frequency: int = 7) ->
     >>> int(frequency_fit_table(fit_bgnbd(s), s).loc[0, "actual"])
     1411
     """
-    bg = BGNBDFit.lifetimes_fitter(model)
+    bg = _continuous_fitter(model)
     x, _, T = frequency_recency_T(summary)
     bins = np.minimum(x, max_frequency).astype(int)
     actual = np.bincount(bins, minlength=max_frequency + 1).astype(float)
@@ -134,7 +154,7 @@ def frequency_fit_table(model, summary: pd.DataFrame, max_frequency: int = 7) ->
     expected = np.zeros(max_frequency + 1)
     with np.errstate(all="ignore"):
         for t, count in T_counts.items():
-            probs = np.array([float(bg.probability_of_n_purchases_up_to_time(t, n)) for n in range(max_frequency)])
+            probs = _new_customer_probabilities(model, bg, t, max_frequency)
             expected[:max_frequency] += count * probs
             expected[max_frequency] += count * max(0.0, 1.0 - probs.sum())
     index = pd.Index(range(max_frequency + 1), name="repeat_purchases")
@@ -169,8 +189,11 @@ def tracking_table(
     period_days: int = 7,
     customer_col: str = "customer_id",
     ts_col: str = "order_ts",
+    acquired_by=None,
 ) -> pd.DataFrame:
     """Cumulative repeat purchases of all customers, actual vs model, period by period.
+
+    ``acquired_by`` (a day) keeps only the customers whose first purchase falls on or before it.
 
     Periods of ``period_days`` days run from the first order day. At the end of period j the
     model expects sum_c E[X(age_c)] repeat purchases, summed over the customers c who first
@@ -189,15 +212,22 @@ def tracking_table(
     >>> int(tracking_table(fit, orders, "1998-06-30")["actual"].iloc[-1])
     4339
     """
-    bg = BGNBDFit.lifetimes_fitter(model)
+    bg = _continuous_fitter(model)
     if is_engine_table(orders):
-        start, end_day, birth_days, birth_counts, repeat_days, repeat_counts = _engine_day_counts(orders, observation_end)
+        start, end_day, birth_days, birth_counts, repeat_days, repeat_counts = _engine_day_counts(
+            orders, observation_end, acquired_by)
     else:
         ids, days, _ = order_arrays(orders, customer_col, ts_col, None)
-        start = int(days.min())
         end_day = int(days.max()) if observation_end is None else day_number(observation_end)
         observed = days <= end_day
         _, cust_start, day, _ = daily_purchases(ids[observed], days[observed], None)
+        n_days = np.diff(np.append(cust_start, len(day)))
+        if acquired_by is not None:   # customers whose first purchase day is on or before it
+            known = np.repeat(day[cust_start] <= day_number(acquired_by), n_days)
+            day, cust_start = day[known], np.concatenate([[0], np.cumsum(n_days[known[cust_start]])[:-1]])
+            if len(day) == 0:
+                raise ValueError(f"no customer bought on or before {pd.Timestamp(acquired_by).date()}")
+        start = int(day.min())
         is_first = np.zeros(len(day), dtype=bool)
         is_first[cust_start] = True
         repeat_days, repeat_counts = np.unique(day[~is_first], return_counts=True)
@@ -219,14 +249,16 @@ def tracking_table(
     return pd.DataFrame({"period_end": period_end, "actual": actual, "model": predicted}, index=index)
 
 
-def _engine_day_counts(orders, observation_end):
+def _engine_day_counts(orders, observation_end, acquired_by=None):
     """First day, last day, and per-day counts of first and repeat purchases, from the engine's table."""
     from ecomkit import engine
     from ecomkit.engine.customers import order_span, purchase_day_counts
 
-    span = order_span(orders)
-    end = pd.Timestamp(observation_end if observation_end is not None else span["last_ts"]).normalize()
-    counts = engine.to_pandas(purchase_day_counts(orders, end), index=None).sort_values("day")
+    end = observation_end if observation_end is not None else order_span(orders)["last_ts"]
+    end = pd.Timestamp(end).normalize()
+    counts = engine.to_pandas(purchase_day_counts(orders, end, acquired_by), index=None).sort_values("day")
+    if counts.empty:
+        raise ValueError(f"no customer bought on or before {pd.Timestamp(acquired_by).date()}")
     start = int(counts["day"].min())
     end_day = day_number(end)
     births = counts[counts["first_purchases"] > 0]
@@ -242,7 +274,7 @@ def p_alive_matrix(model, max_frequency: int | None = None, max_recency: float |
     Defaults: the largest T in the fitted data (rounded down) and the largest frequency seen,
     capped at 40.
     """
-    bg = BGNBDFit.lifetimes_fitter(model)
+    bg = _continuous_fitter(model)
     if (max_frequency is None or max_recency is None) and getattr(bg, "data", None) is None:
         raise ValueError("this model was not fitted to data: pass max_frequency and max_recency")
     if max_frequency is None:
