@@ -242,3 +242,11 @@ def test_clv_interval_needs_a_fitted_covariance(cdnow_summary, fits):
     given = clv.bgnbd_from_params(fits["bgnbd"].params_.to_dict())
     with pytest.raises(ValueError, match="no finite covariance"):
         clv.clv_interval(given, clv.fit_gamma_gamma(cdnow_summary), cdnow_summary)
+
+
+def test_intervals_are_the_same_computed_in_chunks(cdnow_summary, fits, monkeypatch):
+    """predict_interval holds at most _CHUNK_CELLS customer x count probabilities at once (large shops)."""
+    whole = clv.predict_interval(fits["pareto_nbd"], cdnow_summary, 39, randomize=True, seed=8)
+    monkeypatch.setattr("ecomkit.clv.intervals._CHUNK_CELLS", 1_000)  # about 12 customers per chunk
+    pd.testing.assert_frame_equal(clv.predict_interval(fits["pareto_nbd"], cdnow_summary, 39, randomize=True, seed=8),
+                                  whole)

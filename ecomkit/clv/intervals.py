@@ -47,6 +47,7 @@ __all__ = ["purchase_probabilities", "predict_interval", "interval_coverage", "c
 
 _GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(64)
 _MAX_COUNT = 5_000
+_CHUNK_CELLS = 20_000_000  # customers x counts held at once by predict_interval (160 MB of float64)
 
 
 def _alive_pmf(kind: str, params: dict, x, T, t: float, K: int) -> np.ndarray:
@@ -133,6 +134,20 @@ def purchase_probabilities(model, summary: pd.DataFrame, horizon: float, max_pur
     >>> round(float((probs.to_numpy() @ probs.columns.to_numpy()).sum()), 1)  # as expected_purchases(...).sum()
     1653.4
     """
+    pmf, inverse, p_alive = _predictive(model, summary, horizon, max_purchases)
+    return pd.DataFrame(_mix(pmf, inverse, p_alive), index=summary.index,
+                        columns=pd.RangeIndex(pmf.shape[1], name="purchases"))
+
+
+def _mix(pmf, inverse, p_alive) -> np.ndarray:
+    """Customers' distributions: gone (no purchase) with 1 - P(alive), else their history's distribution."""
+    probs = p_alive[:, None] * pmf[inverse]
+    probs[:, 0] += 1.0 - p_alive
+    return probs
+
+
+def _predictive(model, summary: pd.DataFrame, horizon: float, max_purchases: int | None = None):
+    """(distribution given alive per distinct history (rows, counts), history of each customer, P(alive))."""
     kind = model_kind(model)
     params = params_of(model)
     if not np.isfinite(horizon) or horizon < 0:
@@ -164,9 +179,8 @@ def purchase_probabilities(model, summary: pd.DataFrame, horizon: float, max_pur
         covered = np.cumsum(pmf, axis=1)
         K = int(np.argmax(covered.min(axis=0) >= 1.0 - 1e-9)) if (covered.min(axis=0) >= 1.0 - 1e-9).any() else K
         pmf = pmf[:, :K + 1]
-    probs = p_alive[:, None] * pmf[inverse]
-    probs[:, 0] += 1.0 - p_alive
-    return pd.DataFrame(probs, index=summary.index, columns=pd.RangeIndex(K + 1, name="purchases"))
+    return pmf, inverse, p_alive
+
 
 
 def predict_interval(model, summary: pd.DataFrame, horizon: float, level: float = 0.9, randomize: bool = False,
@@ -202,8 +216,23 @@ def predict_interval(model, summary: pd.DataFrame, horizon: float, level: float 
     """
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1, e.g. 0.9")
-    probs = purchase_probabilities(model, summary, horizon).to_numpy()
-    counts = np.arange(probs.shape[1])
+    pmf, inverse, p_alive = _predictive(model, summary, horizon)
+    n = len(inverse)
+    u_low, u_high = np.random.default_rng(seed).random((2, n)) if randomize else (None, None)
+    columns = {name: np.empty(n) for name in ("low", "high", "level", "expected")}
+    step = max(1, _CHUNK_CELLS // pmf.shape[1])  # customers x counts stays below _CHUNK_CELLS at a time
+    for start in range(0, n, step):
+        rows = slice(start, min(start + step, n))
+        part = _interval_rows(_mix(pmf, inverse[rows], p_alive[rows]), level,
+                              None if u_low is None else (u_low[rows], u_high[rows]))
+        for name, values in zip(columns, part):
+            columns[name][rows] = values
+    return pd.DataFrame({"low": columns["low"].astype(np.int64), "high": columns["high"].astype(np.int64),
+                         "level": columns["level"], "expected": columns["expected"]}, index=summary.index)
+
+
+def _interval_rows(probs: np.ndarray, level: float, coins=None):
+    """(low, high, level held, expected) for rows of probabilities; ``coins`` = two uniforms per row to randomise."""
     cdf = np.cumsum(probs, axis=1)
     tail = (1.0 - level) / 2.0
     eps = 1e-12  # cumulative sums carry rounding; a tail exactly at the boundary counts as within it
@@ -213,23 +242,20 @@ def predict_interval(model, summary: pd.DataFrame, horizon: float, level: float 
     below = np.where(low > 0, cdf[rows, np.maximum(low - 1, 0)], 0.0)
     above = np.clip(1.0 - cdf[rows, high], 0.0, None)
     achieved = cdf[rows, high] - below
-    if randomize:
-        rng = np.random.default_rng(seed)
-        u_low, u_high = rng.random((2, len(probs)))
-        p_low, p_high = probs[rows, low], probs[rows, high]
-        drop_low = np.clip((tail - below) / p_low, 0.0, 1.0)
-        drop_high = np.clip((tail - above) / p_high, 0.0, 1.0)
-        single = low == high
-        low_out = low + (u_low < drop_low)
-        high_out = high - (u_high < drop_high)
-        # one count only: drop it with the whole excess probability, else keep it
-        gone = u_low < np.clip(drop_low + drop_high, 0.0, 1.0)
-        low_out = np.where(single, np.where(gone, low + 1, low), low_out)
-        high_out = np.where(single, high, high_out)
-        low, high, achieved = low_out, high_out, np.full(len(probs), float(level))
-    expected = probs @ counts
-    return pd.DataFrame({"low": low.astype(np.int64), "high": high.astype(np.int64), "level": achieved,
-                         "expected": expected}, index=summary.index)
+    expected = probs @ np.arange(probs.shape[1])
+    if coins is None:
+        return low, high, achieved, expected
+    u_low, u_high = coins
+    drop_low = np.clip((tail - below) / probs[rows, low], 0.0, 1.0)
+    drop_high = np.clip((tail - above) / probs[rows, high], 0.0, 1.0)
+    single = low == high
+    low_out = low + (u_low < drop_low)
+    high_out = high - (u_high < drop_high)
+    # one count only: drop it with the whole excess probability, else keep it
+    gone = u_low < np.clip(drop_low + drop_high, 0.0, 1.0)
+    low_out = np.where(single, np.where(gone, low + 1, low), low_out)
+    high_out = np.where(single, high, high_out)
+    return low_out, high_out, np.full(len(probs), float(level)), expected
 
 
 def interval_coverage(intervals: pd.DataFrame, actual) -> pd.Series:
