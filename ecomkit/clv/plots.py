@@ -75,14 +75,16 @@ def plot_tracking(
     ax=None,
     customer_col: str = "customer_id",
     ts_col: str = "order_ts",
+    acquired_by=None,
     **kwargs,
 ):
     """Cumulative repeat purchases, actual vs model, with the end of calibration marked. Returns the Axes.
 
-    ``kwargs`` go to both ``ax.plot`` calls (actual and model lines).
+    ``acquired_by`` keeps the customers whose first purchase falls on or before that day (e.g. the
+    calibration end: the customers the model was fitted on). ``kwargs`` go to both ``ax.plot`` calls.
     """
     ax = axes(ax, figsize=FIGSIZE)
-    table = tracking_table(model, orders, observation_end, period_days, customer_col, ts_col)
+    table = tracking_table(model, orders, observation_end, period_days, customer_col, ts_col, acquired_by=acquired_by)
     ax.plot(table.index, table["actual"], **({"label": "Actual"} | kwargs))
     ax.plot(table.index, table["model"], **({"linestyle": "--", "label": "BG/NBD model"} | kwargs))
     first_day = table["period_end"].iloc[0] - pd.Timedelta(days=period_days - 1)

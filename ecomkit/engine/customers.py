@@ -87,12 +87,16 @@ def first_order_values(orders: ir.Table, column: str) -> ir.Table:
     return bought.group_by("customer_id").aggregate(**{column: bought[column].argmin(bought.order_ts)})
 
 
-def purchase_day_counts(orders: ir.Table, observation_end) -> ir.Table:
+def purchase_day_counts(orders: ir.Table, observation_end, acquired_by=None) -> ir.Table:
     """Per calendar ``day`` (days since 1970-01-01): ``first_purchases`` (customers whose first
-    purchase day it is) and ``repeat_purchases`` (later purchase days) — the tracking plot's counts."""
+    purchase day it is) and ``repeat_purchases`` (later purchase days) — the tracking plot's counts.
+    ``acquired_by`` keeps the customers whose first purchase day is on or before it."""
     days = purchase_days(orders, observation_end)
-    all_days = days.group_by("day").aggregate(purchases=days.count())
     firsts = days.group_by("customer_id").aggregate(day=days.day.min())
+    if acquired_by is not None:
+        firsts = firsts.filter(firsts.day <= _day(acquired_by))
+        days = days.semi_join(firsts, "customer_id")
+    all_days = days.group_by("day").aggregate(purchases=days.count())
     births = firsts.group_by("day").aggregate(first_purchases=firsts.count())
     joined = all_days.left_join(births, "day")
     counts = joined.select(day=all_days.day, first_purchases=joined.first_purchases.fill_null(0).cast("int64"),

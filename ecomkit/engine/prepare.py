@@ -37,6 +37,7 @@ import pandas as pd
 
 from ecomkit import __version__
 from ecomkit.io.errors import DataError
+from ecomkit.io.open import CHUNK_OF
 from ecomkit.io.ledger import RowLedger
 
 __all__ = ["CHUNK_ROWS", "ENGINE_THRESHOLD_ROWS", "PreparedOrders", "prepare_orders", "count_rows", "choose_engine",
@@ -240,6 +241,7 @@ def prepare_orders(data, columns: Mapping[str, str] | None = None, *, chunk_rows
         bar = tqdm(total=estimate, desc=f"reading {path.name}", unit="rows", unit_scale=True)
     try:
         for raw in _chunks(path, chunk_rows, options.get("encoding")):
+            raw.attrs[CHUNK_OF] = path.name
             try:
                 frame, part = read_table("orders", raw, columns, **options)
             except DataError as err:
@@ -258,7 +260,6 @@ def prepare_orders(data, columns: Mapping[str, str] | None = None, *, chunk_rows
                                 "--decimal to fix one reading for the whole file")
             if frame.attrs.get("currency"):
                 currencies.add(frame.attrs["currency"])
-            part.notes = [n for n in part.notes if not n.startswith("read orders from a DataFrame")]
             ledger = _merge_ledgers(ledger, part)
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if writer is None:
@@ -281,6 +282,7 @@ def prepare_orders(data, columns: Mapping[str, str] | None = None, *, chunk_rows
     if len(currencies) > 1:
         raise DataError(f"{path.name}: amounts are marked in several currencies ({', '.join(sorted(currencies))}); "
                         "convert them to one first")
+    _give_back_memory()
     _finish_across_chunks(spool, ledger, options)
     ledger.notes.insert(0, f"read {path.name} in chunks of {chunk_rows:,} rows with ecomkit.io's reader")
     currency = next(iter(currencies), None)
@@ -295,6 +297,23 @@ def prepare_orders(data, columns: Mapping[str, str] | None = None, *, chunk_rows
     except OSError:   # another process prepared the same file meanwhile: use theirs
         shutil.rmtree(work, ignore_errors=True)
     return _load_prepared(target, str(path))
+
+
+def _give_back_memory() -> None:
+    """Return the chunks' freed memory to the system, so the process that prepared the file (the
+    command line, before the notebook runs) does not sit on it."""
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc: the memory is reused, only not returned
+        pass
 
 
 def _empty_chunk_ledger(raw: pd.DataFrame, err: DataError) -> RowLedger:

@@ -252,6 +252,10 @@ def _read_excel(path: Path, ext: str, sheet, notes: list[str]) -> pd.DataFrame:
     return df
 
 
+#: ``DataFrame.attrs`` key of a chunk read from a file: the file's name (rows are then its row numbers)
+CHUNK_OF = "ecomkit_chunk_of"
+
+
 def read_source(source, *, what: str, encoding: str | None = None, sheet=None) -> tuple[pd.DataFrame, SourceInfo, list[str]]:
     """Read a path or DataFrame into ``(frame, source_info, notes)``; raises DataError on unreadable input.
 
@@ -261,7 +265,9 @@ def read_source(source, *, what: str, encoding: str | None = None, sheet=None) -
     notes: list[str] = []
     if isinstance(source, pd.DataFrame):
         df = source.copy()
-        ctx = SourceInfo("DataFrame", by_index=True)
+        # a chunk of a large file (ecomkit.engine.prepare) names its file and is indexed by its row numbers
+        chunk_of = source.attrs.get(CHUNK_OF)
+        ctx = SourceInfo(chunk_of, by_index=False) if chunk_of else SourceInfo("DataFrame", by_index=True)
         labels = df.index.tolist()
         df = df.reset_index(drop=True)
         df.columns = [str(c).strip() for c in df.columns]
@@ -273,7 +279,8 @@ def read_source(source, *, what: str, encoding: str | None = None, sheet=None) -
         if len(df) == 0:
             raise DataError(f"{what} DataFrame has no rows (columns: {list_columns(df.columns)})")
         df[SOURCE_ROW] = labels
-        notes.append(f"read {what} from a DataFrame")
+        if not chunk_of:
+            notes.append(f"read {what} from a DataFrame")
         return df, ctx, notes
 
     if not isinstance(source, (str, Path)):
