@@ -47,7 +47,7 @@ PREFLIGHT = {
     "logistics": "ecomkit.io:load_shipments",
 }
 
-PREFLIGHT_PARAMETERS = {"uplift": {"TREATMENT_COL": "treatment_col", "OUTCOME_COL": "outcome_col"},
+PREFLIGHT_PARAMETERS = {"uplift": {"TREATMENT_COL": "treatment_col", "OUTCOME_COL": "outcome_col", "REVENUE_COL": "revenue_col", "CONTROL_VALUE": "control_value"},
                         "start": {"START": "start", "END": "end"}}
 PREFLIGHT_REQUIRE = {"profiling": ("customer_id",), "clv": ("customer_id",)}
 #: values of a chapter's ENGINE parameter (``--engine``); see ecomkit.engine.load_shop

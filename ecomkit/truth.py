@@ -238,20 +238,37 @@ class CampaignTruth(Truth):
     Attributes
     ----------
     params : dict
-        JSON-able: seed, send_date, window_days, active_days, treatment_share, randomised,
-        season_factor, coupon_value_cny, the persuasion and annoyance coefficients, summary numbers
-        (true average effect, share of each kind) and ``description``.
+        JSON-able: seed, send_date, window_days, active_days, treatment_share, randomised, control,
+        season_factor, the persuasion and annoyance coefficients, ``arms`` (each arm's coupon value and
+        persuasion changes), ``arm_shares``, summary numbers (true average effect per arm, share of each
+        kind) and ``description``.
     customers : DataFrame
         One row per campaign customer: customer_id, alive_at_send, mean_spend_cny (expected order
         value, CNY), p_control and p_treated (probability of buying in the window without / with the
         coupon), true_uplift (p_treated - p_control), persuasion (h), annoyance (d), kind (the
-        realised principal stratum: sure_thing, persuadable, lost_cause, sleeping_dog).
+        realised principal stratum: sure_thing, persuadable, lost_cause, sleeping_dog) of the first arm,
+        and the same four per arm with the arm's label as suffix (``true_uplift_coupon_40``).
 
     Example
     -------
     >>> campaign, truth = simulate_campaign(shop.customers, shop.orders, shop.truth.customers)  # doctest: +SKIP
     >>> truth.customers["true_uplift"].mean()                                                   # doctest: +SKIP
     """
+
+    @property
+    def arms(self) -> list[str]:
+        """The experiment's arm labels (without the control), in the simulator's order."""
+        return list(self.params.get("arms", {}))
+
+    def for_arm(self, arm: str) -> "CampaignTruth":
+        """The truth of one arm against control: ``p_treated``, ``true_uplift``, ``persuasion`` and
+        ``kind`` become that arm's columns (the other arms' columns are kept)."""
+        if arm not in self.arms:
+            raise ValueError(f"{arm!r} is not an arm of this campaign; arms: {', '.join(self.arms)}")
+        c = self.customers.copy()
+        for col in ("p_treated", "true_uplift", "persuasion", "kind"):
+            c[col] = c[f"{col}_{arm}"]
+        return CampaignTruth(self.params, c)
 
     def expected_incremental_profit(self, send: np.ndarray | pd.Series, margin: float,
                                     coupon_cost: float) -> float:
@@ -266,6 +283,23 @@ class CampaignTruth(Truth):
         gain = margin * c["mean_spend_cny"].to_numpy() * c["true_uplift"].to_numpy()
         cost = coupon_cost * c["p_treated"].to_numpy()
         return float((gain - cost)[mask].sum())
+
+    def expected_policy_profit(self, policy, margin: float, coupon_costs: dict[str, float]) -> float:
+        """Expected incremental profit (CNY) of sending each customer the arm ``policy`` names.
+
+        ``policy`` is aligned with :attr:`customers`: an arm label, or anything else (e.g. the control
+        label) for no coupon. Per customer sent arm a: ``margin * mean_spend * true_uplift_a -
+        coupon_costs[a] * p_treated_a``.
+        """
+        chosen = np.asarray(policy, dtype=object)
+        c = self.customers
+        total = 0.0
+        for arm in self.arms:
+            mask = chosen == arm
+            if mask.any():
+                gain = margin * c["mean_spend_cny"].to_numpy() * c[f"true_uplift_{arm}"].to_numpy()
+                total += float((gain - coupon_costs[arm] * c[f"p_treated_{arm}"].to_numpy())[mask].sum())
+        return total
 
     def to_files(self, directory: str | Path) -> list[Path]:
         """Write ``campaign_truth.json`` (params) and ``campaign_truth.parquet`` (customers)."""

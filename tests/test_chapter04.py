@@ -1,7 +1,12 @@
-"""Chapter 04 end to end: a papermill run on a user-like campaign file, and the analyst's CLI errors."""
+"""Chapter 04 end to end: papermill runs on user-like campaign files (two groups, several text-labelled arms,
+a public-style three-arm e-mail test, tiny arms), and the analyst's CLI errors."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pandas as pd
 
 import numpy as np
 import pytest
@@ -15,11 +20,21 @@ from ecomkit.simulate.campaign import simulate_campaign
 RENAMED = {"customer_id": "买家ID", "treatment": "got_coupon", "converted": "bought", "revenue": "spend_14d"}
 
 
+HILLSTROM = Path(__file__).parent / "data" / "hillstrom_like.csv.gz"
+
+
 @pytest.fixture(scope="module")
-def small_campaign():
-    shop = simulate_shop(n_customers=3_000, seed=11)
-    campaign, _ = simulate_campaign(shop.customers, shop.orders, shop.truth.customers, seed=5)
-    return campaign
+def small_shop():
+    return simulate_shop(n_customers=3_000, seed=11)
+
+
+@pytest.fixture(scope="module")
+def small_campaign(small_shop):
+    """A two-group coupon test written the way many shops write it: 1 sent, 0 held out."""
+    campaign, _ = simulate_campaign(small_shop.customers, small_shop.orders, small_shop.truth.customers, seed=5,
+                                    params={"arm_shares": {"coupon_20": 0.5, "coupon_40": 0.0}})
+    assert set(campaign["treatment"]) == {"control", "coupon_20"}
+    return campaign.assign(treatment=(campaign["treatment"] == "coupon_20").astype(int)).drop(columns="visits_14d")
 
 
 def test_chapter04_runs_on_a_renamed_campaign_file_with_non_default_parameters(small_campaign, tmp_path):
@@ -94,7 +109,9 @@ def _cli(*args):
 
 
 BAD_CAMPAIGNS = {
-    "treatment_2.csv": ("customer_id,treatment,converted\n1,1,0\n2,2,1\n3,0,0\n", "treatment"),
+    "no_control.csv": ("customer_id,treatment,converted\n1,A,0\n2,B,1\n3,A,0\n",
+                       "no value reads as the control group (no treatment); values: 'A' (2 rows), 'B' (1 rows); "
+                       "name the control with -p CONTROL_VALUE"),
     "all_treated.csv": ("customer_id,treatment,converted\n1,1,0\n2,1,1\n3,1,0\n", "treated"),
     "no_outcome.csv": ("customer_id,treatment,bought\n1,1,0\n2,0,1\n", "--map bought=converted"),
 }
@@ -112,3 +129,93 @@ def test_cli_reports_a_bad_campaign_file_in_one_line(name, tmp_path):
     assert lines[0].startswith("ecomkit: error: ") and expected in lines[0]
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out" / "uplift.ipynb").exists()           # refused before a kernel started
+
+
+def test_chapter04_compares_several_text_labelled_arms_and_keeps_the_leaky_column_out(small_shop, tmp_path):
+    campaign, _ = simulate_campaign(small_shop.customers, small_shop.orders, small_shop.truth.customers, seed=9)
+    labels = {"control": "对照组", "coupon_20": "满20减", "coupon_40": "满40减"}
+    path = tmp_path / "arms.csv"
+    campaign.assign(treatment=campaign["treatment"].map(labels)).rename(columns={"treatment": "分组"}).to_csv(path, index=False)
+    result = runner.run_chapter("uplift", data=str(path), params=[("TREATMENT_COL", "分组"), ("ARM", "满40减"),
+                                                                   ("ARM_COSTS", '{"满20减": 20, "满40减": 40}')],
+                                out=tmp_path / "out", progress=False)
+    saved = result.results
+    res = saved["results"]
+    assert res["groups"] == {"control": "对照组", "arms": ["满20减", "满40减"],
+                             "customers": {v: int((campaign["treatment"] == k).sum()) for k, v in labels.items()}}
+    assert res["arm_studied"] == "满40减"
+    assert "visits_14d" in res["features_excluded"] and "visits_14d" not in res["features_used"]
+    means = campaign.groupby("treatment")[["converted", "revenue"]].mean()
+    for arm, label in (("coupon_20", "满20减"), ("coupon_40", "满40减")):
+        for outcome in ("converted", "revenue"):
+            by_hand = means.loc[arm, outcome] - means.loc["control", outcome]
+            assert res["arm_effects"][f"{label} | {outcome}"]["difference"] == pytest.approx(by_hand)
+    # sections 4 to 8 study the named arm against the control only
+    studied = campaign[campaign["treatment"].isin(["control", "coupon_40"])]
+    rates = studied.groupby("treatment")["converted"].mean()
+    assert res["ate_conversion"]["difference"] == pytest.approx(rates["coupon_40"] - rates["control"])
+    assert res["arm_costs"] == {"满20减": 20.0, "满40减": 40.0}
+    assert set(res["policy_profit"]) == {"best arm per customer", "满20减 to everyone", "满20减 by its model",
+                                         "满40减 to everyone", "满40减 by its model"}
+    assert saved["truth_check"] is None and not res["sample_ratio"]["mismatch"]
+
+
+def test_a_public_style_three_arm_email_test_reports_the_plain_differences_and_no_outcome_as_feature(tmp_path):
+    """The acceptance run: the schema of Hillstrom's MineThatData e-mail test (tests/data/make_hillstrom_like.py),
+    the arm column named, the control named, and nothing else."""
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "ecomkit.cli", "run", "uplift", "--data", str(HILLSTROM),
+                           "-p", "TREATMENT_COL", "segment", "-p", "OUTCOME_COL", "conversion",
+                           "-p", "CONTROL_VALUE", "No E-Mail", "--out", str(out), "--quiet"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert (out / "uplift.html").exists()
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"]
+    raw = pd.read_csv(HILLSTROM)
+    means = raw.groupby("segment")[["conversion", "spend"]].mean()
+    for arm in ("Mens E-Mail", "Womens E-Mail"):
+        conv = res["arm_effects"][f"{arm} | converted"]["difference"]
+        spend = res["arm_effects"][f"{arm} | revenue"]["difference"]
+        assert conv == pytest.approx(means.loc[arm, "conversion"] - means.loc["No E-Mail", "conversion"], abs=1e-12)
+        assert spend == pytest.approx(means.loc[arm, "spend"] - means.loc["No E-Mail", "spend"], abs=1e-9)
+    assert res["groups"]["control"] == "No E-Mail" and res["customers"] == len(raw)
+    assert not {"visit", "conversion", "spend", "segment"} & set(res["features_used"])
+    assert "visit" in res["features_excluded"]
+    assert set(res["features_used"]) == {"recency", "history_segment", "history", "mens", "womens", "zip_code",
+                                         "newbie", "channel"}
+
+
+def test_a_hand_made_zero_one_column_beside_the_arm_label_and_the_outcomes_still_gives_a_report(tmp_path):
+    """The crash of issue 18: a 0/1 column derived by hand for one arm against control, with the text arm
+    label and the post-treatment outcomes left in the file. They must not become features."""
+    raw = pd.read_csv(HILLSTROM, nrows=9_000)
+    mens = raw[raw["segment"].isin(["Mens E-Mail", "No E-Mail"])].assign(
+        got_mail=lambda f: (f["segment"] == "Mens E-Mail").astype(int))
+    path = tmp_path / "mens_vs_none.csv"
+    mens.to_csv(path, index=False)
+    result = runner.run_chapter("uplift", data=str(path), params=[("TREATMENT_COL", "got_mail"),
+                                                                   ("OUTCOME_COL", "conversion")],
+                                out=tmp_path / "out", no_code=True, progress=False)
+    res = result.results["results"]
+    assert {"segment", "visit"} <= set(res["features_excluded"])
+    assert "function of the group" in res["features_excluded"]["segment"]
+    assert not {"visit", "conversion", "spend", "segment", "got_mail"} & set(res["features_used"])
+    assert (tmp_path / "out" / "uplift.html").exists()
+
+
+def test_tiny_arms_and_a_single_feature_give_notes_not_a_crash(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 90
+    tiny = pd.DataFrame({"group": rng.choice(["control", "A", "B"], n), "age": rng.integers(18, 70, n),
+                         "bought": (rng.random(n) < 0.3).astype(int)})
+    path = tmp_path / "tiny.csv"
+    tiny.to_csv(path, index=False)
+    result = runner.run_chapter("uplift", data=str(path), params=[("TREATMENT_COL", "group"), ("OUTCOME_COL", "bought")],
+                                out=tmp_path / "out", no_code=True, progress=False)
+    saved = result.results
+    skipped = {entry["section"]: entry["reason"] for entry in saved["skipped"]}
+    assert "Uplift models" in skipped and "too few customers" in skipped["Uplift models"]
+    assert "Which arm to whom" in skipped
+    assert saved["results"]["features_used"] == ["age"]
+    assert set(saved["results"]["arm_effects"]) == {"A | converted", "B | converted"}
+    assert (tmp_path / "out" / "uplift.html").exists()

@@ -21,7 +21,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from ecomkit import uplift
 from ecomkit.io import DataError
 from ecomkit.simulate import simulate_shop
-from ecomkit.simulate.campaign import CAMPAIGN_COLUMNS, CAMPAIGN_FILES, KINDS, simulate_campaign
+from ecomkit.simulate.campaign import ARMS, CAMPAIGN_COLUMNS, CAMPAIGN_FILES, CONTROL, KINDS, simulate_campaign
 from ecomkit.truth import CampaignTruth
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "datasets" / "demo_shop"
@@ -421,13 +421,18 @@ def _first_line(err) -> str:
     return str(err.value).splitlines()[0]
 
 
-def test_treatment_that_is_not_zero_or_one_is_refused_naming_rows_and_values(tmp_path):
-    path = _csv(tmp_path, "treatment,converted\n1,0\n2,1\n0,0\nmaybe,1\n")
+def test_group_labels_without_a_recognisable_control_are_refused_listing_the_values(tmp_path):
+    path = _csv(tmp_path, "treatment,converted\nA,0\nB,1\nA,0\nB,1\n")
     with pytest.raises(DataError) as err:
         uplift.load_campaign(path)
     line = _first_line(err)
-    assert line.startswith("column 'treatment': not 0/1 (or treatment/control) in 2 rows")
-    assert "row 2: '2'" in line and "row 4: 'maybe'" in line
+    assert line.startswith("column 'treatment': no value reads as the control group")
+    assert "'A' (2 rows), 'B' (2 rows)" in line and "-p CONTROL_VALUE" in line
+    named = uplift.load_campaign(path, control_value="b")            # case ignored
+    assert named.control == "B" and named.arms == ["A"]
+    assert named.campaign["treatment"].tolist() == [1, 0, 1, 0]
+    with pytest.raises(DataError, match="CONTROL_VALUE 'C' is not one of its values: 'A' .2 rows., 'B' .2 rows."):
+        uplift.load_campaign(path, control_value="C")
 
 
 def test_missing_outcomes_are_dropped_and_counted_or_refused_on_request(tmp_path):
@@ -481,11 +486,18 @@ def test_missing_columns_and_repeated_customers_say_how_to_fix_them(tmp_path):
 def test_the_demo_campaign_comes_with_its_truth_and_the_targeted_variant():
     data = uplift.load_campaign("demo")
     c, truth = data.campaign, data.truth
-    assert list(c.columns) == list(CAMPAIGN_COLUMNS)
+    expected = [col if col != "treatment" else ("arm", "treatment") for col in CAMPAIGN_COLUMNS]
+    assert list(c.columns) == [x for col in expected for x in (col if isinstance(col, tuple) else (col,))]
+    assert data.control == "control" and data.arms == list(ARMS) == truth.arms
     assert (truth.customers["customer_id"].to_numpy() == c["customer_id"].to_numpy()).all()
     assert data.targeted is not None and len(data.targeted) == len(c)
     assert data.targeted["treatment"].mean() == pytest.approx(0.3, abs=0.001)
+    assert set(data.targeted["arm"]) == {"control", ARMS[0]}
     assert set(truth.customers["kind"]) == set(KINDS)
+    one = data.versus(ARMS[1])
+    assert set(one.campaign["arm"]) == {"control", ARMS[1]} and one.arms == [ARMS[1]]
+    np.testing.assert_array_equal(one.truth.customers["true_uplift"], one.truth.customers[f"true_uplift_{ARMS[1]}"])
+    assert len(one.truth.customers) == len(one.campaign)
 
 
 # --------------------------------------------------------------------------- simulator
@@ -509,40 +521,49 @@ def test_campaign_simulation_is_deterministic_for_a_seed(small_shop):
     assert not a["treatment"].equals(c["treatment"])
 
 
-def test_the_truth_holds_the_four_kinds_and_the_uplift_identity(small_shop):
+def test_the_truth_holds_the_four_kinds_and_the_uplift_identity_for_every_arm(small_shop):
     campaign, truth = _simulate(small_shop, seed=1)
     tc = truth.customers
     assert list(campaign.columns) == list(CAMPAIGN_COLUMNS)
-    assert set(tc["kind"]) == set(KINDS)
-    np.testing.assert_allclose(tc["p_treated"] - tc["p_control"], tc["true_uplift"])
-    np.testing.assert_allclose(tc["true_uplift"], (1 - tc["p_control"]) * tc["persuasion"]
-                               - tc["p_control"] * tc["annoyance"])
+    assert set(campaign["treatment"]) == {CONTROL, *ARMS}
     assert (tc.loc[~tc["alive_at_send"], "p_control"] == 0).all()       # dropped-out customers never buy unprompted
-    assert (tc["true_uplift"] < 0).any() and (tc["true_uplift"] > 0.1).any()
-    # the observed outcome follows the kind: sure things always buy, lost causes never
-    kind = tc["kind"].to_numpy()
-    assert campaign["converted"].to_numpy()[kind == "sure_thing"].all()
-    assert not campaign["converted"].to_numpy()[kind == "lost_cause"].any()
-    treated = campaign["treatment"].to_numpy() == 1
-    assert campaign["converted"].to_numpy()[treated & (kind == "persuadable")].all()
-    assert not campaign["converted"].to_numpy()[treated & (kind == "sleeping_dog")].any()
-    assert (campaign.loc[treated & (campaign["converted"] == 1), "coupon_cost"] == 20.0).all()
-    assert (campaign.loc[~treated, "coupon_cost"] == 0).all()
+    costs = {a: truth.params["arms"][a]["coupon_value_cny"] for a in ARMS}
+    assert costs == {"coupon_20": 20.0, "coupon_40": 40.0}
+    for arm in ARMS:
+        one = truth.for_arm(arm).customers
+        assert set(one["kind"]) == set(KINDS)
+        np.testing.assert_allclose(one["p_treated"] - one["p_control"], one["true_uplift"])
+        np.testing.assert_allclose(one["true_uplift"], (1 - one["p_control"]) * one["persuasion"]
+                                   - one["p_control"] * one["annoyance"])
+        assert (one["true_uplift"] < 0).any() and (one["true_uplift"] > 0.1).any()
+        # the observed outcome follows the kind: sure things always buy, lost causes never
+        kind = one["kind"].to_numpy()
+        sent = campaign["treatment"].to_numpy() == arm
+        held_out = campaign["treatment"].to_numpy() == CONTROL
+        bought = campaign["converted"].to_numpy() == 1
+        assert bought[(sent | held_out) & (kind == "sure_thing")].all()
+        assert not bought[(sent | held_out) & (kind == "lost_cause")].any()
+        assert bought[sent & (kind == "persuadable")].all() and not bought[sent & (kind == "sleeping_dog")].any()
+        assert (campaign.loc[sent & bought, "coupon_cost"] == costs[arm]).all()
+    assert (campaign.loc[campaign["treatment"] == CONTROL, "coupon_cost"] == 0).all()
+    # the deeper coupon persuades everyone the smaller one persuades, and more
+    assert (tc["persuasion_coupon_40"] >= tc["persuasion_coupon_20"]).all()
+    assert set(tc.loc[tc["kind_coupon_20"] == "persuadable", "kind_coupon_40"]) == {"persuadable"}
+    # the first arm's columns are the unsuffixed ones
+    np.testing.assert_array_equal(tc["true_uplift"], tc["true_uplift_coupon_20"])
     # features only use orders before the send: nobody's last order is after it
     assert (campaign["recency_days"] >= 0).all() and (campaign["recency_days"] <= 730).all()
 
 
-def test_the_targeted_design_sends_to_top_spenders_with_the_same_potential_outcomes(small_shop):
-    randomised, truth = _simulate(small_shop, seed=4)
-    targeted, truth2 = _simulate(small_shop, seed=4, randomised=False, treatment_share=0.3)
-    pd.testing.assert_frame_equal(truth.customers, truth2.customers)
-    assert targeted["treatment"].mean() == pytest.approx(0.3, abs=1 / len(targeted))
-    assert targeted.loc[targeted["treatment"] == 1, "monetary_cny"].median() > \
-        targeted.loc[targeted["treatment"] == 0, "monetary_cny"].median()
-    untreated_in_both = (randomised["treatment"] == 0) & (targeted["treatment"] == 0)
-    assert randomised.loc[untreated_in_both, "converted"].equals(targeted.loc[untreated_in_both, "converted"])
-    with pytest.raises(ValueError, match="treatment_share"):
-        _simulate(small_shop, treatment_share=1.0)
+def test_the_arms_get_their_design_shares_and_the_planted_visits_follow_the_outcome_and_the_coupon(small_shop):
+    campaign, _ = _simulate(small_shop, seed=6)
+    n = len(campaign)
+    shares = campaign["treatment"].value_counts() / n
+    for group in (CONTROL, *ARMS):                    # a third each; binomial SE sqrt(p(1-p)/n), 4 SE allowed
+        assert shares[group] == pytest.approx(1 / 3, abs=4 * math.sqrt(2 / 9 / n))
+    visits = campaign.groupby(["converted", campaign["treatment"] != CONTROL])["visits_14d"].mean()
+    # Poisson means 0.6, 1.4 (coupon), 2.6 (bought), 3.4 (both); SE of a group mean <= sqrt(3.4 / 40) here
+    assert visits.loc[(1, True)] > visits.loc[(1, False)] > visits.loc[(0, True)] > visits.loc[(0, False)]
 
 
 def test_expected_profit_of_a_policy_comes_from_the_true_probabilities(small_shop):
@@ -566,5 +587,5 @@ def test_bundled_campaign_files_equal_a_fresh_simulation(tmp_path):
     # 1.1e-16 on a probability, far below anything the chapter prints); the CSVs above match exactly
     pd.testing.assert_frame_equal(fresh.customers, bundled.customers, check_exact=False, rtol=0, atol=1e-15)
     assert fresh.params == bundled.params
-    assert sum((DEMO_DIR / name).stat().st_size for name in CAMPAIGN_FILES) / 1e6 <= 3.0
+    assert sum((DEMO_DIR / name).stat().st_size for name in CAMPAIGN_FILES) / 1e6 <= 4.0   # two arms' truth
     assert sum(p.stat().st_size for p in DEMO_DIR.rglob("*") if p.is_file()) / 1e6 <= 25

@@ -209,8 +209,14 @@ def load_panel(data="demo", columns: Mapping[str, str] | None = None, **options)
 
 @dataclass
 class CampaignData:
-    """A validated campaign: one row per customer; ``treatment`` and ``converted`` int64 0/1,
-    ``revenue``/``coupon_cost`` float64 when present, every other column a pre-period feature."""
+    """A validated campaign: one row per customer; ``arm`` the group's label (text), ``treatment``
+    int64 (1 in any arm, 0 in the control), ``converted`` int64 0/1, ``revenue``/``coupon_cost`` float64
+    when present, every other column a candidate pre-period feature (``features``; chapter 04's guards
+    choose the model's features from them).
+
+    ``control`` is the control's label and ``arms`` the other labels, sorted; :meth:`versus` gives one
+    arm against the control as a two-group campaign.
+    """
 
     campaign: pd.DataFrame
     ledger: Any
@@ -218,12 +224,39 @@ class CampaignData:
     truth: Any = None
     targeted: pd.DataFrame | None = None
     source: str = ""
+    control: str = "0"
+    arms: list[str] = field(default_factory=lambda: ["1"])
+
+    @property
+    def several_arms(self) -> bool:
+        return len(self.arms) > 1
+
+    def versus(self, arm: str | None = None) -> "CampaignData":
+        """The customers of ``arm`` (default: the first arm) and of the control, ``treatment`` 1 for the arm;
+        the truth (demo) becomes that arm's. With one arm, the data itself."""
+        arm = self.arms[0] if arm is None or str(arm).strip() == "" else str(arm).strip()
+        if arm not in self.arms:
+            raise DataError(f"ARM {arm!r} is not an arm of this campaign; its arms are {', '.join(map(repr, self.arms))} "
+                            f"(control {self.control!r})", column="treatment")
+        if not self.several_arms:
+            return self
+        keep = self.campaign["arm"].isin([arm, self.control]).to_numpy()
+        truth = self.truth
+        if truth is not None:
+            truth = type(truth)(truth.params, truth.customers.loc[keep].reset_index(drop=True))
+            truth = truth.for_arm(arm) if arm in truth.arms else truth
+        return CampaignData(self.campaign.loc[keep].reset_index(drop=True), self.ledger, list(self.features), truth,
+                            self.targeted, self.source, self.control, [arm])
 
 
-def _campaign_map(columns: Mapping[str, str] | None, treatment_col: str, outcome_col: str) -> dict[str, str]:
-    """The user's map plus the renaming of the treatment and outcome columns they named."""
+def _campaign_map(columns: Mapping[str, str] | None, treatment_col: str, outcome_col: str,
+                  revenue_col: str | None = None) -> dict[str, str]:
+    """The user's map plus the renaming of the treatment, outcome and revenue columns they named."""
     mapping = dict(columns or {})
-    for given, ours in ((treatment_col, "treatment"), (outcome_col, "converted")):
+    named = [(treatment_col, "treatment"), (outcome_col, "converted")]
+    if revenue_col:
+        named.append((revenue_col, "revenue"))
+    for given, ours in named:
         if given == ours:
             continue
         source = next((k for k, v in mapping.items() if v == given), None)
@@ -231,12 +264,47 @@ def _campaign_map(columns: Mapping[str, str] | None, treatment_col: str, outcome
     return mapping
 
 
+def _revenue_by_name(frame: pd.DataFrame, ledger) -> pd.DataFrame:
+    """Take the one column named like revenue (``spend``, ``sales`` ...) as ``revenue`` when none is named."""
+    from ecomkit.io.tables.campaign import REVENUE_NAMES
+
+    if "revenue" in frame.columns:
+        return frame
+    hits = [c for c in frame.columns if str(c).strip().lower() in REVENUE_NAMES]
+    if len(hits) != 1 or not pd.api.types.is_numeric_dtype(frame[hits[0]].dtype):
+        return frame
+    values = frame[hits[0]].astype("float64")
+    if values.isna().any() or (values < 0).any():
+        return frame
+    ledger.note(f"{hits[0]!r} read as the revenue column (REVENUE_COL names another)")
+    return frame.drop(columns=hits[0]).assign(revenue=values.to_numpy())
+
+
+def _with_arms(frame: pd.DataFrame, control: str) -> pd.DataFrame:
+    """``arm`` (the label) and ``treatment`` (1 in any arm) in place of the raw group column."""
+    labels = frame["treatment"].astype(str)
+    position = list(frame.columns).index("treatment")
+    frame = frame.drop(columns="treatment")
+    frame.insert(position, "arm", labels.to_numpy(dtype=object))
+    frame.insert(position + 1, "treatment", (labels != control).astype("int64").to_numpy())
+    return frame
+
+
 def load_campaign(data="demo", columns: Mapping[str, str] | None = None, *, treatment_col: str = "treatment",
-                  outcome_col: str = "converted", features: Sequence[str] | None = None, **options) -> CampaignData:
+                  outcome_col: str = "converted", revenue_col: str | None = None, control_value=None,
+                  features: Sequence[str] | None = None, **options) -> CampaignData:
     """Read, type and validate a campaign table (``"demo"``, a file, a folder with ``campaign.*``,
-    or a DataFrame). ``treatment_col``/``outcome_col`` name (after ``columns``) the 0/1 group and
-    outcome columns; ``features`` keeps only those feature columns (default: every other column).
+    or a DataFrame).
+
+    ``treatment_col``/``outcome_col``/``revenue_col`` name (after ``columns``) the group column (any
+    labels: the control and one or more arms), the 0/1 outcome and the amount per customer; without
+    ``revenue_col`` a column ``revenue``, else the one column called ``spend``, ``sales``, ``gmv`` ... is
+    the revenue (said in the ledger's notes). ``control_value`` names the control group (default: the
+    label meaning no treatment, see :func:`~ecomkit.io.tables.campaign.resolve_arms`). ``features`` keeps
+    only those feature columns (default: every other column).
     """
+    from ecomkit.io.tables.campaign import resolve_arms
+
     where = resolve_data(data)
     truth_dir, source = None, where.table
     if where.is_demo:
@@ -249,7 +317,15 @@ def load_campaign(data="demo", columns: Mapping[str, str] | None = None, *, trea
         if source is None:
             raise _missing_table(where.path, "campaign", "campaign.csv or campaign.parquet", False)
         truth_dir = where.path if (where.path / "campaign_truth.json").exists() else None
-    frame, ledger = read_table("campaign", source, _campaign_map(columns, treatment_col, outcome_col), **options)
+    frame, ledger = read_table("campaign", source, _campaign_map(columns, treatment_col, outcome_col, revenue_col),
+                               **options)
+    if "arm" in frame.columns:
+        raise DataError("column 'arm' is reserved for the group label; rename yours, e.g. --map arm=arm_original "
+                        "(or name it as the group column with -p TREATMENT_COL arm)", column="arm")
+    if not revenue_col:
+        frame = _revenue_by_name(frame, ledger)
+    control, arms = resolve_arms(frame["treatment"], control_value)
+    frame = _with_arms(frame, control)
     if features is not None:
         missing = [f for f in features if f not in frame.columns]
         if missing:
@@ -266,11 +342,12 @@ def load_campaign(data="demo", columns: Mapping[str, str] | None = None, *, trea
         targeted_path = truth_dir / "campaign_targeted.csv"
         if targeted_path.exists() and "customer_id" in frame.columns:
             assigned, _ = read_table("campaign", targeted_path)
+            assigned = _with_arms(assigned, resolve_arms(assigned["treatment"], control)[0])
             assigned = assigned[[c for c in assigned.columns if c in RESERVED_COLUMNS]]
             targeted = frame[["customer_id", *feature_names]].merge(assigned, on="customer_id", how="inner",
                                                                      validate="one_to_one")
     label = f"demo ({source})" if where.is_demo else ("DataFrame" if where.kind == "frame" else str(source))
-    return CampaignData(frame, ledger, feature_names, truth, targeted, label)
+    return CampaignData(frame, ledger, feature_names, truth, targeted, label, control, arms)
 
 
 # ------------------------------------------------------------------------------------- logistics

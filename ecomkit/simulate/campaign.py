@@ -15,7 +15,7 @@ Generative story (vectorised NumPy; one random stream per part, spawned from ``s
    buys in the 14 days with probability ``1 - exp(-lambda * season_factor * 2 weeks)``: the shop's
    own BG/NBD purchase rate lambda, pulled up by ``season_factor`` because the first two weeks of
    January are the New-Year shopping season (年货节). Customers who dropped out do not buy.
-4. **What the coupon does.** Two feature-driven probabilities:
+4. **What a coupon does.** Two feature-driven probabilities:
 
    - *persuasion* ``h``: the chance that a customer who would not have bought does buy because of the
      coupon. It rises with past discount share, in live-stream and feed-ads customers, in lower-tier
@@ -40,15 +40,25 @@ Generative story (vectorised NumPy; one random stream per part, spawned from ``s
    so ``p_control = p0``, ``p_treated = p0 (1 - d) + (1 - p0) h`` and the true individual uplift is
    ``p_treated - p_control = (1 - p0) h - p0 d`` (probability scale). The realised kind is kept in
    the truth; an analyst never sees it (a treated buyer may be a sure thing or a persuadable).
-5. **Assignment.** Randomised: each customer is treated with probability ``treatment_share``,
-   independently of everything else. Not randomised (``randomised=False``): the shop sends the coupon
-   to its "best customers", the ``treatment_share`` with the highest spend in the last 365 days.
-   Both designs share the same potential outcomes for a seed, so they can be compared customer by
-   customer.
+
+   **Several arms.** The experiment has two coupons (``arms``): ``coupon_20`` (20 CNY, the rule above)
+   and ``coupon_40``, a deeper coupon whose persuasion has its own ``max`` and ``intercept`` (more
+   persuasive, twice the cost); the annoyance is the same. The potential outcomes of the arms are drawn
+   from the same three uniforms (buys without a coupon; annoyed; persuaded), so a customer persuaded by
+   the 20 CNY coupon is persuaded by the 40 CNY one too, and each arm's kind follows the table above.
+5. **Assignment.** Randomised: each customer falls in ``control`` or an arm with the probabilities
+   ``arm_shares`` (default: a third each), independently of everything else; the ``treatment`` column
+   holds the arm's label. Not randomised (``randomised=False``): the shop sends the first arm to its
+   "best customers", the ``treatment_share`` with the highest spend in the last 365 days. Both designs
+   share the same potential outcomes for a seed, so they can be compared customer by customer.
 6. **Money.** A buyer places one order in the 14 days; its value (``revenue``, CNY at the shop's usual
    prices, before the coupon) is drawn from the customer's Gamma-Gamma spend law, the same with or
-   without the coupon. A treated buyer redeems the coupon: ``coupon_cost`` = ``coupon_value_cny``.
+   without a coupon. A treated buyer redeems the coupon: ``coupon_cost`` = the arm's ``coupon_value_cny``.
    Profit of a customer for the shop = margin x revenue - coupon_cost.
+7. **A planted post-treatment column.** ``visits_14d``, the customer's visits to the shop in the 14 days
+   after the send, is in the file for the leakage lesson: buyers visit more and a coupon brings visits
+   of its own, so it is an *outcome* of the arm, not a pre-period feature; a model fed with it learns the
+   treatment itself. Chapter 04's guards must exclude it.
 
 The campaign's 14-day outcomes are a what-if drawn on top of the shop: they happen after the orders
 table ends and are not rows of ``orders.csv``.
@@ -72,26 +82,32 @@ __all__ = [
     "CAMPAIGN_COLUMNS",
     "OUTCOME_COLUMNS",
     "KINDS",
+    "ARMS",
+    "CONTROL",
     "DEFAULT_SEND_DATE",
 ]
 
 DEFAULT_SEND_DATE = "2026-01-01"
 WINDOW_DAYS = 14
 KINDS = ("sure_thing", "persuadable", "lost_cause", "sleeping_dog")
+CONTROL = "control"
+#: the coupon arms of the demo experiment, in the order of the ``arms`` rule
+ARMS = ("coupon_20", "coupon_40")
 
 #: campaign table columns in file order: id, pre-period features, assignment, outcomes
 FEATURE_COLUMNS = ("recency_days", "frequency", "monetary_cny", "aov_cny", "tenure_days",
                    "revenue_90d", "converted_before", "revenue_before", "discount_share",
                    "acquisition_channel", "city_tier", "member")
 OUTCOME_COLUMNS = ("treatment", "converted", "revenue", "coupon_cost")
-CAMPAIGN_COLUMNS = ("customer_id", *FEATURE_COLUMNS, *OUTCOME_COLUMNS)
+#: post-treatment columns planted in the file for the leakage lesson (never features)
+POST_TREATMENT_COLUMNS = ("visits_14d",)
+CAMPAIGN_COLUMNS = ("customer_id", *FEATURE_COLUMNS, *POST_TREATMENT_COLUMNS, *OUTCOME_COLUMNS)
 CAMPAIGN_FILES = ("campaign.csv", "campaign_targeted.csv", "campaign_truth.parquet", "campaign_truth.json")
 
 DEFAULTS = {
     "window_days": WINDOW_DAYS,
     "active_days": 730,            # customers with an order in the two years before the send
     "season_factor": 2.0,          # New-Year shopping pull on the purchase rate in the window
-    "coupon_value_cny": 20.0,      # face value of the coupon, paid by the shop when redeemed
     "winback_factor": 0.3,         # persuasion of a customer who has dropped out, relative
     "persuasion": {                # h = max * sigmoid(intercept + sum of terms)
         "max": 0.30,
@@ -111,6 +127,14 @@ DEFAULTS = {
         "member": 2.0,
         "per_discount_point_below_8": 0.35,  # per percentage point of discount share below 8%
         "per_100_cny_aov_above_200": 0.5,    # per 100 CNY of average order value above 200
+    },
+    "arms": {                      # each arm: its coupon and its changes to the persuasion rule
+        "coupon_20": {"coupon_value_cny": 20.0, "persuasion": {}},
+        "coupon_40": {"coupon_value_cny": 40.0, "persuasion": {"max": 0.48, "intercept": -2.3}},
+    },
+    "arm_shares": {"coupon_20": 1 / 3, "coupon_40": 1 / 3},   # the rest is control
+    "visits": {                    # visits_14d ~ Poisson(base + per_buyer * bought + per_coupon * sent)
+        "base": 0.6, "per_buyer": 2.0, "per_coupon": 0.8,
     },
 }
 
@@ -172,27 +196,42 @@ def _annoyance(f: pd.DataFrame, rule: dict) -> np.ndarray:
     return rule["max"] * _sigmoid(z)
 
 
+def _arm_rules(rules: dict) -> dict[str, dict]:
+    """Each arm's coupon value and full persuasion rule (the shared rule updated by the arm's changes)."""
+    arms = {}
+    for name, arm in rules["arms"].items():
+        persuasion = {**rules["persuasion"], **arm.get("persuasion", {})}
+        arms[name] = {"coupon_value_cny": float(arm["coupon_value_cny"]), "persuasion": persuasion}
+    return arms
+
+
 def simulate_campaign(customers: pd.DataFrame, orders: pd.DataFrame, truth_customers: pd.DataFrame,
-                      send_date: str | pd.Timestamp = DEFAULT_SEND_DATE, treatment_share: float = 0.5,
+                      send_date: str | pd.Timestamp = DEFAULT_SEND_DATE, treatment_share: float = 0.3,
                       seed: int = 2026, randomised: bool = True, *,
                       params: dict | None = None) -> tuple[pd.DataFrame, CampaignTruth]:
-    """Simulate a 14-day coupon campaign on a shop's active customers; return ``(campaign, truth)``.
+    """Simulate a 14-day coupon experiment with several arms on a shop's active customers; return
+    ``(campaign, truth)``.
 
     Parameters
     ----------
     customers, orders, truth_customers : the shop's tables (``Shop.customers``, ``Shop.orders``,
         ``Shop.truth.customers``); cancelled orders are ignored.
     send_date : the day the coupon goes out (midnight); features use orders strictly before it.
-    treatment_share : share of customers who get the coupon (0-1).
+    treatment_share : share of customers who get the first arm's coupon in the targeted design (0-1);
+        the randomised design uses ``arm_shares`` (see :data:`DEFAULTS`).
     seed : everything random is a deterministic function of it.
     randomised : True for a randomised experiment; False for the shop targeting its best customers
-        (the top ``treatment_share`` by spend in the last 365 days).
-    params : overrides of :data:`DEFAULTS` (e.g. ``{"season_factor": 1.0, "active_days": 730}``).
+        (the top ``treatment_share`` by spend in the last 365 days get the first arm).
+    params : overrides of :data:`DEFAULTS` (e.g. ``{"season_factor": 1.0, "arm_shares": {"coupon_20": 0.5,
+        "coupon_40": 0.0}}``).
 
     Returns
     -------
-    campaign : DataFrame, one row per active customer, columns :data:`CAMPAIGN_COLUMNS`.
-    truth : :class:`CampaignTruth`.
+    campaign : DataFrame, one row per active customer, columns :data:`CAMPAIGN_COLUMNS`; ``treatment``
+        holds ``"control"`` or the arm's label.
+    truth : :class:`CampaignTruth`; ``customers`` holds, per arm, ``p_treated_<arm>``,
+        ``true_uplift_<arm>``, ``persuasion_<arm>`` and ``kind_<arm>``, and the unsuffixed columns of the
+        first arm (``p_treated``, ``true_uplift``, ``persuasion``, ``kind``).
 
     Example
     -------
@@ -206,7 +245,12 @@ def simulate_campaign(customers: pd.DataFrame, orders: pd.DataFrame, truth_custo
     for key, value in (params or {}).items():
         if key not in rules:
             raise ValueError(f"unknown campaign parameter {key!r}; known: {', '.join(rules)}")
-        rules[key] = {**rules[key], **value} if isinstance(rules[key], dict) else value
+        rules[key] = {**rules[key], **value} if isinstance(rules[key], dict) and key != "arms" else value
+    arms = _arm_rules(rules)
+    names = list(arms)
+    shares = np.array([float(rules["arm_shares"].get(a, 0.0)) for a in names])
+    if (shares < 0).any() or shares.sum() >= 1.0:
+        raise ValueError(f"arm_shares must be non-negative and leave a control group; got {rules['arm_shares']}")
     send = pd.Timestamp(send_date).normalize()
     window = int(rules["window_days"])
 
@@ -214,8 +258,8 @@ def simulate_campaign(customers: pd.DataFrame, orders: pd.DataFrame, truth_custo
     if f.empty:
         raise ValueError(f"no customer has an order in the {rules['active_days']} days before {send.date()}")
     n = len(f)
-    rng_outcome, rng_assign, rng_spend = (np.random.default_rng(s)
-                                          for s in np.random.SeedSequence(seed).spawn(3))
+    rng_outcome, rng_assign, rng_spend, rng_visits = (np.random.default_rng(s)
+                                                      for s in np.random.SeedSequence(seed).spawn(4))
 
     # latent state at the send date, from the shop's truth
     latent = truth_customers.set_index("customer_id").loc[
@@ -226,66 +270,77 @@ def simulate_campaign(customers: pd.DataFrame, orders: pd.DataFrame, truth_custo
     mean_spend = latent["mean_spend_cny"].to_numpy(dtype=float)
 
     p0 = np.where(alive, -np.expm1(-lam * rules["season_factor"] * window / 7.0), 0.0)
-    h = _persuasion(f, rules["persuasion"]) * np.where(alive, 1.0, rules["winback_factor"])
     d = _annoyance(f, rules["annoyance"])
-    probs = np.column_stack([p0 * (1 - d), (1 - p0) * h, (1 - p0) * (1 - h), p0 * d])  # KINDS order
-    kind = (rng_outcome.random(n)[:, None] >= np.cumsum(probs, axis=1)).sum(axis=1)
-    kind = np.minimum(kind, len(KINDS) - 1)
-    buys_control = (kind == 0) | (kind == 3)
-    buys_treated = (kind == 0) | (kind == 1)
+    # three uniforms shared by the arms: would buy anyway; annoyed out of it; persuaded into it
+    u_base, u_annoy, u_persuade = rng_outcome.random((3, n))
+    buys_control = u_base < p0
+    kept = u_annoy >= d
+    truth_cols = {"customer_id": f["customer_id"].to_numpy(), "alive_at_send": alive, "mean_spend_cny": mean_spend,
+                  "p_control": p0, "annoyance": d}
+    buys, uplifts, kinds_of = {}, {}, {}
+    for name, arm in arms.items():
+        h = _persuasion(f, arm["persuasion"]) * np.where(alive, 1.0, rules["winback_factor"])
+        buys[name] = np.where(buys_control, kept, u_persuade < h)
+        kind = np.where(buys_control, np.where(kept, 0, 3), np.where(buys[name], 1, 2))   # KINDS order
+        uplifts[name] = (1 - p0) * h - p0 * d
+        kinds_of[name] = np.asarray(KINDS, dtype=object)[kind]
+        truth_cols.update({f"p_treated_{name}": p0 + uplifts[name], f"true_uplift_{name}": uplifts[name],
+                           f"persuasion_{name}": h, f"kind_{name}": kinds_of[name]})
+    first = names[0]
+    truth_cols.update({"p_treated": truth_cols[f"p_treated_{first}"], "true_uplift": uplifts[first],
+                       "persuasion": truth_cols[f"persuasion_{first}"], "kind": kinds_of[first]})
 
     # one order per buyer, its value from the customer's Gamma-Gamma law (shape 4, mean = mean_spend)
     shape = 4.0
     order_value = np.maximum(np.round(rng_spend.gamma(shape, mean_spend / shape), 2), 0.01)
 
+    labels = np.asarray([CONTROL, *names], dtype=object)
     if randomised:
-        treatment = (rng_assign.random(n) < share).astype("int64")
+        edges = np.cumsum(shares)
+        arm_index = np.where(rng_assign.random(n)[:, None] < edges[None, :], 1, 0)
+        group = np.where(arm_index.any(axis=1), 1 + np.argmax(arm_index, axis=1), 0)
     else:
         spend365 = _spend_last(orders, f["customer_id"], send, 365)
         n_treated = max(1, int(round(share * n)))
         top = np.argsort(-spend365, kind="stable")[:n_treated]
-        treatment = np.zeros(n, dtype="int64")
-        treatment[top] = 1
-    converted = np.where(treatment == 1, buys_treated, buys_control).astype("int64")
+        group = np.zeros(n, dtype=int)
+        group[top] = 1
+    converted = buys_control.copy()
+    cost = np.zeros(n)
+    for i, name in enumerate(names, start=1):
+        converted = np.where(group == i, buys[name], converted)
+        cost = np.where(group == i, arms[name]["coupon_value_cny"], cost)
+    converted = converted.astype("int64")
+    v = rules["visits"]
+    visits = rng_visits.poisson(v["base"] + v["per_buyer"] * converted + v["per_coupon"] * (group > 0))
 
-    campaign = f.assign(treatment=treatment, converted=converted,
+    campaign = f.assign(visits_14d=visits.astype("int64"), treatment=labels[group], converted=converted,
                         revenue=np.where(converted == 1, order_value, 0.0),
-                        coupon_cost=np.where((converted == 1) & (treatment == 1),
-                                             float(rules["coupon_value_cny"]), 0.0))
+                        coupon_cost=np.where(converted == 1, cost, 0.0))
     campaign = campaign[list(CAMPAIGN_COLUMNS)].reset_index(drop=True)
 
-    uplift = (1 - p0) * h - p0 * d
-    truth_customers_out = pd.DataFrame({
-        "customer_id": f["customer_id"].to_numpy(),
-        "alive_at_send": alive,
-        "mean_spend_cny": mean_spend,
-        "p_control": p0,
-        "p_treated": p0 + uplift,
-        "true_uplift": uplift,
-        "persuasion": h,
-        "annoyance": d,
-        "kind": np.asarray(KINDS, dtype=object)[kind],
-    })
     summary = {
         "n_customers": int(n),
-        "n_treated": int(treatment.sum()),
-        "true_average_uplift": float(uplift.mean()),
-        "true_average_uplift_on_treated": float(uplift[treatment == 1].mean()),
+        "n_per_group": {str(label): int(np.sum(group == i)) for i, label in enumerate(labels)
+                        if randomised or i <= 1},
+        "true_average_uplift": {a: float(uplifts[a].mean()) for a in names},
+        "true_average_revenue_uplift_cny": {a: float((mean_spend * uplifts[a]).mean()) for a in names},
         "mean_p_control": float(p0.mean()),
-        "kind_shares": {k: float(np.mean(kind == i)) for i, k in enumerate(KINDS)},
+        "kind_shares": {a: {k: float(np.mean(kinds_of[a] == k)) for k in KINDS} for a in names},
     }
     truth_params = {
         "seed": int(seed),
         "send_date": send.strftime("%Y-%m-%d"),
         "treatment_share": share,
         "randomised": bool(randomised),
+        "control": CONTROL,
         **rules,
         "order_value_shape": shape,
         "summary": summary,
         "description": _DESCRIPTION,
     }
     return campaign, CampaignTruth(params=json.loads(json.dumps(truth_params)),
-                                   customers=truth_customers_out)
+                                   customers=pd.DataFrame(truth_cols))
 
 
 def _spend_last(orders: pd.DataFrame, customer_ids: pd.Series, send: pd.Timestamp, days: int) -> np.ndarray:
@@ -322,8 +377,15 @@ _DESCRIPTION = {
                  "the coupon (sleeping dogs).",
     "kinds": "sure_thing p0(1-d), persuadable (1-p0)h, lost_cause (1-p0)(1-h), sleeping_dog p0 d; "
              "true_uplift = (1-p0)h - p0 d.",
-    "assignment": "randomised: treated with probability treatment_share; targeted: the top "
-                  "treatment_share by spend in the last 365 days.",
+    "arms": "coupon_20 and coupon_40 share the baseline and the annoyance; each has its coupon value and "
+            "its persuasion rule (the shared one updated by the arm's changes); the arms' potential outcomes "
+            "come from the same uniforms, so a customer persuaded by the smaller coupon is persuaded by the "
+            "deeper one too.",
+    "assignment": "randomised: control or an arm with the probabilities arm_shares (the treatment column "
+                  "holds the label); targeted: the first arm to the top treatment_share by spend in the last "
+                  "365 days.",
     "money": "A buyer places one order worth Gamma(order_value_shape, mean_spend/shape) CNY, the same "
-             "with or without the coupon; treated buyers redeem coupon_value_cny.",
+             "with or without a coupon; treated buyers redeem their arm's coupon_value_cny.",
+    "visits": "visits_14d ~ Poisson(base + per_buyer * converted + per_coupon * sent): a post-treatment "
+              "column planted for the leakage lesson, never a feature.",
 }

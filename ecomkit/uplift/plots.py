@@ -1,4 +1,5 @@
-"""Plots of chapter 04: before/after, Qini and uplift curves, uplift by decile, targeting profit, kinds of customer.
+"""Plots of chapter 04: before/after, Qini and uplift curves, uplift by decile, targeting profit, kinds of customer,
+covariate balance and the effects of several arms.
 
 Every ``plot_*(data, ..., *, ax=None, **kwargs)`` draws on ``ax`` (a new figure of the theme's size when
 None), forwards ``kwargs`` to the call that draws the main marks, and returns the Axes
@@ -18,7 +19,7 @@ from ecomkit.uplift.targeting import optimal_targeting
 from ecomkit.viz import axes, format_money, format_percent, money_label
 
 __all__ = ["plot_before_after", "plot_qini_curves", "plot_uplift_curves", "plot_uplift_by_decile",
-           "plot_targeting_profit_curves", "plot_kinds_by_decile"]
+           "plot_targeting_profit_curves", "plot_kinds_by_decile", "plot_balance", "plot_arm_effects"]
 
 
 def plot_before_after(table: pd.DataFrame, *, ax=None, ylabel: str = "conversion rate",
@@ -156,4 +157,61 @@ def plot_kinds_by_decile(uplift, kind, *, ax=None, bins: int = 10, order: Sequen
     format_percent(ax)
     ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1, 1))
     ax.set_title("Who is in each decile")
+    return ax
+
+
+def plot_balance(balance: pd.DataFrame, *, ax=None, **kwargs):
+    """Standardised mean difference of each candidate feature, arm against control, with the chance limit.
+
+    ``balance`` is :func:`~ecomkit.uplift.balance_table`; one dot per (feature, arm), red when the
+    feature is imbalanced beyond chance; the shaded band is +/- the chance limit. ``kwargs`` go to
+    ``ax.scatter``.
+    """
+    ax = axes(ax, figsize=(8, max(3.0, 0.35 * balance["feature"].nunique() + 1.2)))
+    features = list(dict.fromkeys(balance["feature"]))
+    position = {f: i for i, f in enumerate(features)}
+    arms = list(dict.fromkeys(balance["arm"]))
+    offsets = {a: (i - (len(arms) - 1) / 2) * 0.25 for i, a in enumerate(arms)}
+    limit = float(balance["chance_limit"].max()) if len(balance) else 0.0
+    ax.axvspan(-limit, limit, color="0.9", zorder=0, label=f"chance limit (|SMD| {limit:.3f})")
+    markers = "osD^v"
+    for i, a in enumerate(arms):
+        rows = balance.loc[balance["arm"] == a]
+        smd = rows["smd"].clip(-5, 5)
+        colors = np.where(rows["imbalanced"], "tab:red", "tab:blue")
+        ax.scatter(smd, [position[f] + offsets[a] for f in rows["feature"]], c=list(colors), marker=markers[i % 5],
+                   **{"label": f"{a} vs control", "s": 30, **kwargs})
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_yticks(range(len(features)), features)
+    ax.invert_yaxis()
+    ax.set_xlabel("standardised mean difference, arm minus control (SD units; clipped at ±5)")
+    ax.set_title("Covariate balance: red = differs beyond chance (excluded)")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def plot_arm_effects(effects: pd.DataFrame, outcome: str = "converted", *, ax=None, scale: float = 1.0,
+                     unit: str = "pp", **kwargs):
+    """Each arm's difference with the control on one outcome, with raw and multiplicity-adjusted intervals.
+
+    ``effects`` is :func:`~ecomkit.uplift.arm_effects`; ``scale`` multiplies the values (100 for
+    percentage points) and ``unit`` labels the axis (``"pp"``, or a currency code for revenue per
+    customer). ``kwargs`` go to ``ax.errorbar`` of the adjusted intervals.
+    """
+    ax = axes(ax, figsize=(7, 1.0 + 0.7 * len(effects.xs(outcome, level="outcome"))))
+    rows = effects.xs(outcome, level="outcome")
+    y = np.arange(len(rows))
+    d = rows["difference"].to_numpy(dtype=float) * scale
+    lo_adj, hi_adj = rows["ci_low_adjusted"].to_numpy(dtype=float) * scale, rows["ci_high_adjusted"].to_numpy(dtype=float) * scale
+    lo, hi = rows["ci_low"].to_numpy(dtype=float) * scale, rows["ci_high"].to_numpy(dtype=float) * scale
+    ax.errorbar(d, y, xerr=[d - lo_adj, hi_adj - d], fmt="o", capsize=4,
+                **{"label": "adjusted for the number of arms", "color": "tab:blue", **kwargs})
+    ax.errorbar(d, y, xerr=[d - lo, hi - d], fmt="none", color="tab:orange", linewidth=3, alpha=0.6,
+                label="one comparison alone")
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_yticks(y, [str(a) for a in rows.index])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlabel(f"difference with the control ({unit})")
+    ax.set_title(f"Effect of each arm on {outcome}")
+    ax.legend(fontsize="small")
     return ax

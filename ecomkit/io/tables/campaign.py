@@ -1,17 +1,22 @@
-"""A coupon (or any A/B) experiment: one row per customer, group, outcome, pre-period features."""
+"""A coupon (or any A/B) experiment: one row per customer, its group (the control or one of several
+arms, any labels), its outcome, pre-period features."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ecomkit.io.errors import DataError
 from ecomkit.io.parse import as_text, parse_ids
 from ecomkit.io.spec import Column, LegacyOption, Rule, TableSpec
 
-__all__ = ["CAMPAIGN", "RESERVED_COLUMNS", "type_feature"]
+__all__ = ["CAMPAIGN", "RESERVED_COLUMNS", "REVENUE_NAMES", "type_feature", "arm_label", "resolve_arms"]
 
-#: columns with a fixed meaning; every other column of a campaign table is a pre-period feature
-RESERVED_COLUMNS = ("customer_id", "treatment", "converted", "revenue", "coupon_cost")
+#: columns with a fixed meaning; every other column of a campaign table is a candidate pre-period feature
+RESERVED_COLUMNS = ("customer_id", "arm", "treatment", "converted", "revenue", "coupon_cost")
+#: names a revenue column goes by; one of them is taken as ``revenue`` when REVENUE_COL is not given
+REVENUE_NAMES = ("spend", "sales", "gmv", "revenue_14d", "spend_14d", "order_value", "销售额", "消费金额",
+                 "成交金额", "实付金额")
 
 
 def _words():
@@ -42,6 +47,67 @@ def type_feature(column: pd.Series) -> pd.Series:
     return values
 
 
+def arm_label(value) -> str:
+    """A group label as text: whole numbers without decimals (``1.0`` -> ``"1"``), text stripped."""
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (int, float, np.integer, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() and abs(number) < 2**62 else text
+
+
+def _counts(labels: pd.Series) -> str:
+    counts = labels.value_counts(sort=False)
+    return ", ".join(f"{label!r} ({n:,} rows)" for label, n in sorted(counts.items()))
+
+
+def resolve_arms(labels: pd.Series, control_value=None) -> tuple[str, list[str]]:
+    """``(control, arms)`` from the group labels of a campaign.
+
+    ``control_value`` names the control group (compared as text, case and spacing ignored; ``0``
+    matches ``0.0``); by default the one label that means "no treatment" (``control``, ``No E-Mail``,
+    ``0``, ``no``, ``对照组`` ...). Every other label is an arm, in sorted order. A control that cannot
+    be found, or a campaign with no arm, raises :class:`~ecomkit.io.DataError` listing the values.
+
+    >>> resolve_arms(pd.Series(["No E-Mail", "Mens E-Mail", "Womens E-Mail"]))
+    ('No E-Mail', ['Mens E-Mail', 'Womens E-Mail'])
+    """
+    v = _words()
+    labels = labels.map(arm_label)
+    values = sorted(pd.unique(labels))
+    n = len(labels)
+    if control_value is not None and str(control_value).strip() != "":
+        wanted = v.normalise_word(arm_label(control_value))
+        hits = [x for x in values if v.normalise_word(x) == wanted]
+        if not hits:
+            raise DataError(f"column 'treatment': CONTROL_VALUE {str(control_value)!r} is not one of its values: "
+                            f"{_counts(labels)}; set -p CONTROL_VALUE to one of them", column="treatment", count=n)
+        control = hits[0]
+    else:
+        hits = [x for x in values if v.normalise_word(x) in (v.CONTROL_WORDS | v.NO_WORDS)]
+        if len(values) == 1 and not hits:
+            raise DataError(f"column 'treatment': all {n:,} rows are treated ({values[0]}) — an uplift analysis needs "
+                            "both a treated and a control group, and this file has no control (0) customers",
+                            column="treatment", count=n)
+        if len(hits) != 1:
+            which = "no value reads" if not hits else f"{len(hits)} values read"
+            raise DataError(f"column 'treatment': {which} as the control group (no treatment); values: "
+                            f"{_counts(labels)}; name the control with -p CONTROL_VALUE <value>",
+                            column="treatment", count=n)
+        control = hits[0]
+    arms = [x for x in values if x != control]
+    if not arms:
+        raise DataError(f"column 'treatment': all {n:,} rows are control ({control}) — an uplift analysis needs both "
+                        "a treated and a control group, and this file has no treated (1) customers",
+                        column="treatment", count=n)
+    return control, arms
+
+
 def clean_campaign(r) -> None:
     v = _words()
     if "customer_id" in r.df.columns:
@@ -54,17 +120,9 @@ def clean_campaign(r) -> None:
                               fix="pass --clean duplicate_customers=keep_first to keep the first row of each")
             r.drop(r.df["customer_id"].duplicated(keep="first").to_numpy(), "duplicate_customers",
                    "repeated customer_id: kept the first row of each")
-    labels = r.df["treatment"].astype(object).where(r.df["treatment"].notna(), None)
-    lowered = labels.map(lambda x: None if x is None else v.normalise_word(str(x)))
-    treated = lowered.isin(v.TREATED_WORDS | v.YES_WORDS).to_numpy()
-    control = lowered.isin(v.CONTROL_WORDS | v.NO_WORDS).to_numpy()
-    bad = ~(treated | control) & labels.notna().to_numpy()
-    if bad.any():
-        raise r.error(bad, "treatment", "not 0/1 (or treatment/control)",
-                      hint="Treatment must say who got the coupon: 1 (or treatment) for sent, 0 (or control) for held out.")
     r.drop_blanks(["treatment"])
-    r.df["treatment"] = r.df["treatment"].map(lambda x: v.normalise_word(str(x))).isin(
-        v.TREATED_WORDS | v.YES_WORDS).astype("int64").to_numpy()
+    # the group labels stay as written (any number of arms); load_campaign names the control
+    r.df["treatment"] = as_text(r.df["treatment"]).map(arm_label).to_numpy()
     blank = r.df["converted"].isna().to_numpy()
     if "revenue" in r.df.columns:
         blank |= r.df["revenue"].isna().to_numpy()
@@ -86,11 +144,6 @@ def clean_campaign(r) -> None:
             r.df[col] = r.df[col].astype("float64")
     for col in [c for c in r.df.columns if c not in RESERVED_COLUMNS and not c.startswith("__ecomkit")]:
         r.df[col] = type_feature(r.df[col])
-    for value, name, other in ((1, "treated (1)", "control (0)"), (0, "control (0)", "treated (1)")):
-        if (r.df["treatment"] == value).all():
-            raise DataError(f"column 'treatment': all {len(r.df):,} rows are {name} — an uplift analysis needs both a "
-                            f"treated and a control group, and this file has no {other} customers",
-                            column="treatment", count=len(r.df))
     if r.df["converted"].sum() == 0:
         raise DataError(f"column 'converted': no customer converted (all {len(r.df):,} rows are 0) — there is no "
                         "outcome to compare", column="converted", count=len(r.df))
@@ -105,7 +158,8 @@ _LEGACY_CAMPAIGN = (
 CAMPAIGN = TableSpec(
     name="campaign", label="campaign",
     columns=(Column("customer_id", "id", meaning="the customer (optional, unique)"),
-             Column("treatment", "text", required=True, meaning="who got the coupon: 1/treatment or 0/control"),
+             Column("treatment", "text", required=True,
+                    meaning="the customer's group: the control (0, control, No E-Mail, 对照组, or CONTROL_VALUE) or an arm (any other label)"),
              Column("converted", "text", required=True, meaning="bought in the campaign window: 1/0, yes/no"),
              Column("revenue", "money", meaning="revenue in the campaign window", unit="currency"),
              Column("coupon_cost", "money", meaning="cost of the redeemed coupon", unit="currency")),
