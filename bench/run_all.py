@@ -4,7 +4,8 @@ Each script prints its own figures as ratios against the reference tool measured
 The simulator bench runs under GNU time -v when available, for an independent peak-memory figure.
 ``bench/scale.py`` (orders from a Parquet file, DuckDB engine vs the plain lifetimes script) is slow
 and runs only when asked: ``python bench/run_all.py --scale`` (1,000,000 orders) or
-``--scale 1000000 10000000``.
+``--scale 1000000 10000000``. ``bench/chapters.py`` (whole ``ecomkit run`` processes against the
+plain lifetimes script) runs at 1,000,000 orders by default; ``--chapters 1000000 10000000`` for more.
 """
 
 from __future__ import annotations
@@ -20,20 +21,24 @@ OUT = BENCH / "out"
 
 
 SCALE = "scale.py"  # slow: only behind --scale
+CHAPTERS = "chapters.py"  # whole ecomkit run processes: --chapters sizes (default 1,000,000 orders)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run_all.py", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, nargs="*", metavar="ORDERS",
                         help=f"also run bench/{SCALE} at these order counts (default 1000000)")
+    parser.add_argument("--chapters", type=int, nargs="*", metavar="ORDERS", default=[1_000_000],
+                        help=f"run bench/{CHAPTERS} at these order counts (default 1000000; none: skip)")
     args = parser.parse_args(argv)
     OUT.mkdir(exist_ok=True)
     status = 0
-    runs = [[script] for script in sorted(BENCH.glob("*.py")) if script.name not in ("run_all.py", SCALE)]
+    runs = [[script] for script in sorted(BENCH.glob("*.py")) if script.name not in ("run_all.py", SCALE, CHAPTERS)]
     if args.scale is not None:
         runs += [[BENCH / SCALE, "--orders", str(n)] for n in (args.scale or [1_000_000])]
+    runs += [[BENCH / CHAPTERS, "--orders", str(n)] for n in args.chapters]
     for script, *options in runs:
-        if script.name == SCALE:  # measures its own child processes under GNU time -v
+        if script.name in (SCALE, CHAPTERS):  # they measure their own child processes under GNU time -v
             print(f"== {script.name} {' '.join(options)}", flush=True)
             done = subprocess.run([sys.executable, str(script), *options], text=True)
             status = status or done.returncode
