@@ -228,9 +228,11 @@ def _fit_pareto_rows(rows, scale, penalizer):
     """Maximise the Pareto/NBD likelihood (lifetimes' formula) in the log parameters, deterministically.
 
     lifetimes' own fitter runs Nelder-Mead from a random start in the raw parameters with tol 1e-4; on
-    CDNOW three runs give beta 11.667 to 11.669. Here: Nelder-Mead from 1, 1, 1, 1 in the log parameters to a
-    tight tolerance, then Newton steps with central-difference derivatives until the gradient is below
-    1e-7 (lifetimes' BFGS tolerance for the other models).
+    CDNOW three runs give beta 11.667 to 11.669. Here: BFGS with central-difference gradients from
+    (1, 1, 1, 1) (Nelder-Mead if that fails), then Newton steps with central-difference Hessians (on their
+    absolute eigenvalues where the surface is not convex, at most a factor e per parameter per step, with a
+    backtracking line search) until every gradient component is below 1e-8; converged below 1e-7, lifetimes'
+    tolerance for the other models. 0.5 s on CDNOW, 6 s on the 20,000 demo customers (13,000 distinct rows).
     """
     x, rec, T, w = rows.x.astype(float), rows.rec * scale, rows.T * scale, rows.w
     W = w.sum()
@@ -242,26 +244,29 @@ def _fit_pareto_rows(rows, scale, penalizer):
         value = -float(np.sum(w * ll)) / W + penalizer * float(np.sum(params**2))
         return value if np.isfinite(value) else np.inf
 
-    start = optimize.minimize(objective, np.zeros(4), method="Nelder-Mead",
-                              options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 20_000, "maxfev": 40_000})
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        start = optimize.minimize(objective, np.zeros(4), method="BFGS", options={"gtol": 1e-8})
+        if not np.isfinite(start.fun):
+            start = optimize.minimize(objective, np.zeros(4), method="Nelder-Mead",
+                                      options={"xatol": 1e-6, "fatol": 1e-12, "maxiter": 20_000, "maxfev": 40_000})
     theta, value = start.x, start.fun
-    H = _numerical_hessian(objective, theta)
     g = _numerical_gradient(objective, theta)
-    for _ in range(20):
-        if np.max(np.abs(g)) < 1e-8:
+    H = _numerical_hessian(objective, theta)
+    for _ in range(50):
+        if not np.isfinite(value) or np.max(np.abs(g)) < 1e-8:
             break
-        try:
-            step = -np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
-            break
+        eigval, eigvec = np.linalg.eigh(H)
+        step = -eigvec @ ((eigvec.T @ g) / np.maximum(np.abs(eigval), 1e-8))
+        step *= min(1.0, 1.0 / np.max(np.abs(step)))
         t = 1.0
-        while t > 1e-6 and not objective(theta + t * step) <= value + 1e-15:
+        while t > 1e-8 and not objective(theta + t * step) <= value:
             t /= 2
-        if t <= 1e-6:
+        if t <= 1e-8:
             break
         theta = theta + t * step
         value = objective(theta)
-        H, g = _numerical_hessian(objective, theta), _numerical_gradient(objective, theta)
+        g, H = _numerical_gradient(objective, theta), _numerical_hessian(objective, theta)
     converged = bool(np.isfinite(value) and np.max(np.abs(g)) < 1e-7)
     message = "converged" if converged else f"the gradient stayed at {np.max(np.abs(g)):.2g} (tolerance 1e-7)"
     return theta, value, H, converged, message
