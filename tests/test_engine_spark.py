@@ -104,3 +104,22 @@ def test_a_pandas_frame_keeps_its_wall_clock_times_on_spark(spark, duck, orders_
 
 def test_spark_writes_nothing_into_the_working_directory(summaries, workdir):
     assert list(workdir.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_ecomkit_run_clv_on_spark_gives_duckdbs_model(parquet, tmp_path, monkeypatch):
+    """Issue 12's acceptance: `ecomkit run clv --engine spark` on a small Parquet file fits the same
+    BG/NBD parameters as the default engine (relative difference <= 1e-6)."""
+    import json
+
+    from ecomkit.runner import run_chapter
+
+    monkeypatch.setenv("ECOMKIT_CACHE", str(tmp_path / "cache"))
+    params = {}
+    for name in ("duckdb", "spark"):
+        run_chapter("clv", data=str(parquet), out=tmp_path / name, progress=False, engine=name,
+                    params=[("BENCHMARK", "False")])
+        results = json.loads((tmp_path / name / "results.json").read_text())
+        assert results["parameters"]["ENGINE"] == name
+        params[name] = results["results"]["bgnbd_full_window"]["params"]
+    assert max(abs(params["spark"][k] / params["duckdb"][k] - 1) for k in ("r", "alpha", "a", "b")) <= 1e-6
