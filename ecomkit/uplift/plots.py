@@ -186,17 +186,18 @@ def plot_balance(balance: pd.DataFrame, *, ax=None, **kwargs):
     ax.invert_yaxis()
     ax.set_xlabel("standardised mean difference, arm minus control (SD units; clipped at ±5)")
     ax.set_title("Covariate balance: red = differs beyond chance (excluded)")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return ax
 
 
 def plot_arm_effects(effects: pd.DataFrame, outcome: str = "converted", *, ax=None, scale: float = 1.0,
-                     unit: str = "pp", **kwargs):
+                     unit: str = "pp", label: str | None = None, **kwargs):
     """Each arm's difference with the control on one outcome, with raw and multiplicity-adjusted intervals.
 
     ``effects`` is :func:`~ecomkit.uplift.arm_effects`; ``scale`` multiplies the values (100 for
     percentage points) and ``unit`` labels the axis (``"pp"``, or a currency code for revenue per
-    customer). ``kwargs`` go to ``ax.errorbar`` of the adjusted intervals.
+    customer); ``label`` names the outcome in the title (default: the column name). ``kwargs`` go to
+    ``ax.errorbar`` of the adjusted intervals.
     """
     ax = axes(ax, figsize=(7, 1.0 + 0.7 * len(effects.xs(outcome, level="outcome"))))
     rows = effects.xs(outcome, level="outcome")
@@ -212,6 +213,6 @@ def plot_arm_effects(effects: pd.DataFrame, outcome: str = "converted", *, ax=No
     ax.set_yticks(y, [str(a) for a in rows.index])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlabel(f"difference with the control ({unit})")
-    ax.set_title(f"Effect of each arm on {outcome}")
+    ax.set_title(f"Effect of each arm on {label or outcome}")
     ax.legend(fontsize="small")
     return ax
