@@ -28,12 +28,12 @@ Example:
 
 from ecomkit.cohorts import (CohortRetention, NextPeriodRetention, next_period_retention, plot_cohort_heatmap,
                              plot_retention_curves)
-from ecomkit.profiling.churn import (churn_dataset, churn_labels, churn_report, churn_scores, churn_time_split,
-                                     fit_churn_models, lift_table)
+from ecomkit.profiling.churn import (ChurnModels, auc_standard_error, churn_dataset, churn_labels, churn_report,
+                                     churn_scores, churn_time_split, fit_churn_models, lift_table, stratified_sample)
 from ecomkit.profiling.counting import ORDER_STATUSES
 from ecomkit.profiling.evaluation import rank_correlation, segment_value_share
 from ecomkit.profiling.features import LOG_COLUMNS, customer_features
-from ecomkit.profiling.personas import (ATTRIBUTE_COLUMNS, ClusterResult, cluster_customers, persona_attributes,
+from ecomkit.profiling.personas import (ATTRIBUTE_COLUMNS, FIT_SAMPLE, ClusterResult, cluster_customers, persona_attributes,
                                         persona_profile, persona_table, segment_cluster_crosstab)
 from ecomkit.profiling.plots import (plot_churn_lift, plot_pareto, plot_personas, plot_rfm_heatmap, plot_segments,
                                      plot_silhouette)
@@ -68,7 +68,11 @@ __all__ = [
     "churn_labels",
     "churn_dataset",
     "churn_time_split",
+    "FIT_SAMPLE",
+    "ChurnModels",
+    "stratified_sample",
     "fit_churn_models",
+    "auc_standard_error",
     "churn_scores",
     "churn_report",
     "lift_table",

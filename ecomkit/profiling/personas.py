@@ -14,12 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from ecomkit.profiling.counting import require_columns
 from ecomkit.profiling.features import LOG_COLUMNS, _to_flag, model_matrix, numeric_columns
 from ecomkit.profiling.segments import SEGMENTS
+
+#: Customers above which k-means and the churn models are fitted on a seeded random sample of this size.
+FIT_SAMPLE = 200_000
 
 #: Customers-table columns that describe who a persona's customers are (not used for clustering by default).
 ATTRIBUTE_COLUMNS = ("member", "age_band", "city_tier")
@@ -48,6 +51,11 @@ class ClusterResult:
     k: number of clusters used. silhouette / inertia: per k tried (index k).
     columns / log_columns: the inputs and which were log1p-transformed.
     model, scaler: the fitted KMeans and StandardScaler (to place new customers).
+    fit_rows: customers k-means was fitted on; sampled: True when that was a seeded random sample
+    (every customer is then labelled with ``model.predict``).
+    sample_agreement: with a sampled fit, the adjusted Rand index between these labels and those of
+    the same k fitted on a second, independent sample (1 = the sample does not change who is in
+    which persona); None without sampling.
     """
 
     labels: pd.Series
@@ -58,11 +66,15 @@ class ClusterResult:
     log_columns: list
     model: KMeans
     scaler: StandardScaler
+    fit_rows: int = 0
+    sampled: bool = False
+    sample_agreement: float | None = None
 
 
 def cluster_customers(
     features: pd.DataFrame, k: int | None = None, k_range=range(2, 9), seed: int = 0,
     sample_size: int = 3000, columns=None, log_columns=LOG_COLUMNS, n_init: int = 4,
+    fit_sample: int | None = FIT_SAMPLE,
 ) -> ClusterResult:
     """k-means on standardised features, with k chosen by silhouette when not given.
 
@@ -78,6 +90,10 @@ def cluster_customers(
     seed : random seed for k-means initialisation and the silhouette sample.
     sample_size : customers used for each silhouette score.
     columns : columns to cluster on (default: every numeric column).
+    fit_sample : above this many customers, k-means (every k tried) is fitted on a random sample
+        of this size drawn with `seed`, every customer is then labelled with ``model.predict``,
+        and the best k is refitted on a second sample to measure how much the sample matters
+        (``sample_agreement``). None fits on every customer whatever their number.
 
     Example:
         result = cluster_customers(customer_features(orders, "2026-01-01"), seed=0)
@@ -95,13 +111,19 @@ def cluster_customers(
     if not ks or (k is not None and not 1 <= k < n):
         raise ValueError(f"cannot form {k if k is not None else list(k_range)} clusters "
                          f"from {n} customers")
-    sample = min(sample_size, n)
+    sampled = fit_sample is not None and n > int(fit_sample)
+    if sampled and int(fit_sample) <= max(ks):
+        raise ValueError(f"fit_sample={fit_sample} customers cannot form {max(ks)} clusters")
+    rng = np.random.default_rng(seed)
+    # a seeded sample, kept in the customers' order; below the threshold every customer is used
+    X_fit = X[np.sort(rng.choice(n, size=int(fit_sample), replace=False))] if sampled else X
+    sample = min(sample_size, len(X_fit))
     sil, inertia, models = {}, {}, {}
     for kk in ks:
-        km = KMeans(n_clusters=kk, n_init=n_init, random_state=seed).fit(X)
-        models[kk], inertia[kk] = km, float(km.inertia_)
+        km = KMeans(n_clusters=kk, n_init=n_init, random_state=seed).fit(X_fit)
+        models[kk], inertia[kk] = km, float(km.inertia_)   # inertia of the fitted rows
         if kk >= 2 and len(np.unique(km.labels_)) > 1:
-            sil[kk] = float(silhouette_score(X, km.labels_, sample_size=sample,
+            sil[kk] = float(silhouette_score(X_fit, km.labels_, sample_size=sample,
                                              random_state=seed))
         else:
             sil[kk] = np.nan
@@ -111,15 +133,23 @@ def cluster_customers(
                          "(their features are all alike)")
     best = ks[0] if k is not None else int(sil_s.idxmax())
     km = models[best]
+    raw = km.predict(X) if sampled else km.labels_
+    agreement = None
+    if sampled:
+        # the sampling error of the personas: the same k on a second, independent sample
+        other = np.sort(rng.choice(n, size=int(fit_sample), replace=False))
+        again = KMeans(n_clusters=best, n_init=n_init, random_state=seed).fit(X[other])
+        agreement = float(adjusted_rand_score(raw, again.predict(X)))
     # relabel by size so label 0 is the largest cluster (stable across runs and machines)
-    counts = np.bincount(km.labels_, minlength=best)
+    counts = np.bincount(raw, minlength=best)
     order = np.argsort(-counts, kind="stable")
     relabel = np.empty(best, dtype=np.int64)
     relabel[order] = np.arange(best)
-    labels = pd.Series(relabel[km.labels_], index=features.index, name="cluster")
+    labels = pd.Series(relabel[raw], index=features.index, name="cluster")
     return ClusterResult(labels=labels, k=best, silhouette=sil_s,
                          inertia=pd.Series(inertia, name="inertia").rename_axis("k"),
-                         columns=columns, log_columns=logged, model=km, scaler=scaler)
+                         columns=columns, log_columns=logged, model=km, scaler=scaler,
+                         fit_rows=len(X_fit), sampled=sampled, sample_agreement=agreement)
 
 
 def persona_profile(features: pd.DataFrame, labels, columns=None,
