@@ -108,6 +108,16 @@ def test_chapter03_runs_with_non_default_parameters_on_a_fresh_shop(small_shop, 
     shares = [row["share_of_value"] for row in results["clv_deciles"]]
     assert sum(shares) == pytest.approx(1.0) and shares == sorted(shares, reverse=True)
 
+    # the model choice: the three models on the same calibration customers, as clv.fit_model fits them
+    choice = results["model_comparison"]
+    assert set(choice["models"]) == {"BG/NBD", "Pareto/NBD", "MBG/NBD"} and choice["customers"] == len(cal)
+    pareto = clv.fit_model(cal, model="pareto_nbd")
+    assert choice["models"]["Pareto/NBD"]["log_likelihood"] == pytest.approx(pareto.log_likelihood_, rel=1e-9)
+    assert choice["models"]["BG/NBD"]["mae"] == pytest.approx(results["holdout_errors"]["mae"], rel=1e-9)
+    # 90% intervals of a model fitted to the simulator's own kind of data: coverage within 3 SE of 0.9
+    coverage = results["interval_coverage"]
+    assert coverage["customers"] == len(cal) and abs(coverage["covered"] - 0.9) <= 3 * coverage["standard_error"]
+
     # decisions: caps per acquisition channel, RFM segments, members, the win-back file
     caps = results["max_cac"]
     assert caps["rule_of_three"] == pytest.approx(caps["break_even"] / 3)
