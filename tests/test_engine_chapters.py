@@ -71,6 +71,20 @@ def test_rules_across_chunks_count_what_the_whole_file_counts(tmp_path):
     assert {step[0] for step in chunked.ledger.steps if step[2]} == {step[0] for step in whole.ledger.steps if step[2]}
 
 
+def test_the_date_order_decided_by_the_first_chunk_holds_for_the_rest(tmp_path):
+    """Row 1 (13/01) says day first; rows 3-4 alone could be either. The whole file is read day first,
+    and so must the chunk of rows 3-4 be."""
+    path = tmp_path / "dates.csv"
+    path.write_text("order_id,customer_id,order_ts,net_amount\n1,a,13/01/2024 10:00,10\n2,b,14/01/2024 11:00,20\n"
+                    "3,a,03/02/2024 12:00,5\n4,c,04/02/2024 09:00,30\n")
+    whole = load_shop(path)
+    chunked = prepare_orders(path, chunk_rows=2, cache=False)
+    got = pd.read_parquet(chunked.path).sort_values("order_id", ignore_index=True)
+    pd.testing.assert_frame_equal(got[whole.orders.columns], whole.orders.sort_values("order_id", ignore_index=True),
+                                  check_dtype=False)
+    assert got.loc[got["order_id"] == 3, "order_ts"].item() == pd.Timestamp("2024-02-03 12:00")
+
+
 def test_split_orders_stop_when_the_rule_says_error(tmp_path):
     with pytest.raises(DataError, match="orders have several rows|order"):
         prepare_orders(_lines_file(tmp_path), chunk_rows=3, cache=False, clean={"order_lines": "error"})

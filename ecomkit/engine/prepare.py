@@ -14,9 +14,11 @@ after the last chunk and counted in the same ledger:
   the earliest time and the first row's other values kept), or stops or keeps the first row as
   the rule's action says.
 
-Each chunk decides its own date style and decimal separator from its values, as a whole file
-would; a chunk that decides differently from the first stops the reading with one line asking for
-``--date-format`` / ``--decimal``. The prepared file is cached (keyed by the file's path, size,
+The order of day and month in dates like 03/04/2024 is decided by the first chunk whose values decide
+it and then fixed for the rest of the file (a later chunk may hold only ambiguous dates; a date that
+contradicts the decision is then an unreadable date, as ``--dayfirst`` makes it). The decimal
+separator is decided per chunk, from its values (a file uses one, so chunks agree unless a column
+holds whole numbers only, which read the same either way). The prepared file is cached (keyed by the file's path, size,
 modification time, the column map and the options), so the command line's check before the
 notebook runs and the notebook itself read the export once.
 """
@@ -180,11 +182,14 @@ def _merge_ledgers(total: RowLedger | None, part: RowLedger) -> RowLedger:
     return total
 
 
-_DECIDED = ("dates read as", "decimal")   # notes that record a decision the data made
-
-
-def _decisions(ledger: RowLedger) -> set[str]:
-    return {note for note in ledger.notes if any(word in note for word in _DECIDED)}
+def _date_order(ledger: RowLedger) -> bool | None:
+    """True (day first) or False (month first) when a chunk's values decided the order of its dates."""
+    for note in ledger.notes:
+        if "dates written like" in note and " read day first" in note:
+            return True
+        if "dates written like" in note and " read month first" in note:
+            return False
+    return None
 
 
 def prepare_orders(data, columns: Mapping[str, str] | None = None, *, chunk_rows: int = CHUNK_ROWS,
@@ -230,7 +235,7 @@ def prepare_orders(data, columns: Mapping[str, str] | None = None, *, chunk_rows
     work = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=root))
     spool = work / "orders.parquet"
     ledger: RowLedger | None = None
-    first_decisions: set[str] | None = None
+    chunk_options = dict(options)
     currencies: set[str] = set()
     writer = schema = None
     estimate = count_rows(path)
@@ -243,7 +248,7 @@ def prepare_orders(data, columns: Mapping[str, str] | None = None, *, chunk_rows
         for raw in _chunks(path, chunk_rows, options.get("encoding")):
             raw.attrs[CHUNK_OF] = path.name
             try:
-                frame, part = read_table("orders", raw, columns, **options)
+                frame, part = read_table("orders", raw, columns, **chunk_options)
             except DataError as err:
                 if "no rows left" in str(err) and len(raw) > 0:   # a chunk wholly outside the window or dropped
                     if bar is not None:
@@ -251,13 +256,10 @@ def prepare_orders(data, columns: Mapping[str, str] | None = None, *, chunk_rows
                     ledger = _merge_ledgers(ledger, _empty_chunk_ledger(raw, err))
                     continue
                 raise
-            decisions = _decisions(part)
-            if first_decisions is None:
-                first_decisions = decisions
-            elif decisions and decisions != first_decisions:
-                raise DataError(f"{path.name}: rows {raw.index[0]:,}–{raw.index[-1]:,} are read differently from the "
-                                f"first rows ({sorted(decisions ^ first_decisions)[0]}); pass --date-format or "
-                                "--decimal to fix one reading for the whole file")
+            if chunk_options.get("dayfirst") is None and not chunk_options.get("date_format"):
+                decided = _date_order(part)
+                if decided is not None:   # the rest of the file is read the same way
+                    chunk_options["dayfirst"] = decided
             if frame.attrs.get("currency"):
                 currencies.add(frame.attrs["currency"])
             ledger = _merge_ledgers(ledger, part)
