@@ -281,7 +281,7 @@ def run_chapter(chapter: str, data: str | None = None, columns: dict[str, str] |
     if "ENGINE" in declared:
         engine = parameters.get("ENGINE") or ast.literal_eval(declared["ENGINE"].get("default") or "'auto'")
     currency = preflight(name, parameters, engine=engine, progress=progress)
-    if currency and "CURRENCY" not in parameters and "CURRENCY" in notebook_parameters(notebook):
+    if currency and "CURRENCY" not in parameters and "CURRENCY" in declared:
         parameters["CURRENCY"] = currency  # the file said so; -p CURRENCY still wins
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{name}.ipynb"

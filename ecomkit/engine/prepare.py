@@ -253,7 +253,7 @@ def prepare_orders(data, columns: Mapping[str, str] | None = None, *, chunk_rows
                 if "no rows left" in str(err) and len(raw) > 0:   # a chunk wholly outside the window or dropped
                     if bar is not None:
                         bar.update(len(raw))
-                    ledger = _merge_ledgers(ledger, _empty_chunk_ledger(raw, err))
+                    ledger = _merge_ledgers(ledger, _empty_chunk_ledger(raw))
                     continue
                 raise
             if chunk_options.get("dayfirst") is None and not chunk_options.get("date_format"):
@@ -318,7 +318,7 @@ def _give_back_memory() -> None:
         pass
 
 
-def _empty_chunk_ledger(raw: pd.DataFrame, err: DataError) -> RowLedger:
+def _empty_chunk_ledger(raw: pd.DataFrame) -> RowLedger:
     ledger = RowLedger(rows_in=len(raw))
     ledger.drop("window", "rows outside the START/END window or dropped by the cleaning rules", len(raw))
     return ledger
